@@ -33,6 +33,15 @@ def max_rel_error(actual, expected, floor=1e-8):
     return float(np.max(np.abs(actual - expected) / denom, initial=0.0))
 
 
+def fd_rel_error(actual, numeric):
+    """||a - n|| / (||a|| + ||n||): the usual measure against finite differences,
+    whose absolute noise (~1e-10) would swamp an elementwise ratio on tiny entries."""
+    actual, numeric = np.asarray(actual, float), np.asarray(numeric, float)
+    assert actual.shape == numeric.shape, f"shape {actual.shape} != expected {numeric.shape}"
+    assert np.all(np.isfinite(actual)), "actual has NaN or inf"
+    return float(np.linalg.norm(actual - numeric) / max(np.linalg.norm(actual) + np.linalg.norm(numeric), 1e-300))
+
+
 def fd_gradient(f, x, h=1e-6):
     """Central-difference gradient of the scalar f at x (shape of x); x is not modified."""
     x = np.array(x, float)
@@ -240,9 +249,9 @@ def test_linear_matches_finite_differences(seed):
     def L(W_, b_, x_):
         return float(np.sum(G * Linear.from_params(W_, b_).forward(x_)))
 
-    assert max_rel_error(dx, fd_gradient(lambda x_: L(W, b, x_), x), floor=1e-6) < 1e-6
-    assert max_rel_error(layer.dW, fd_gradient(lambda W_: L(W_, b, x), W), floor=1e-6) < 1e-6
-    assert max_rel_error(layer.db, fd_gradient(lambda b_: L(W, b_, x), b), floor=1e-6) < 1e-6
+    assert fd_rel_error(dx, fd_gradient(lambda x_: L(W, b, x_), x)) < 1e-7
+    assert fd_rel_error(layer.dW, fd_gradient(lambda W_: L(W_, b, x), W)) < 1e-7
+    assert fd_rel_error(layer.db, fd_gradient(lambda b_: L(W, b_, x), b)) < 1e-7
 
 
 @pytest.mark.parametrize("seed", SEEDS[:3])
@@ -255,7 +264,7 @@ def test_activation_matches_finite_differences(cls, seed):
     layer = cls()
     layer.forward(x)
     dx = layer.backward(G)
-    assert max_rel_error(dx, fd_gradient(lambda x_: float(np.sum(G * cls().forward(x_))), x), floor=1e-6) < 1e-6
+    assert fd_rel_error(dx, fd_gradient(lambda x_: float(np.sum(G * cls().forward(x_))), x)) < 1e-7
 
 
 def test_batch_gradient_is_the_sum_of_per_example_gradients():

@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from course import functions
+from course.checking import check, grade
 from course import jacobian as cj
 from course.exercises import ch02
 
@@ -232,3 +233,73 @@ def test_every_bug_differs_from_the_reference_on_some_public_case_or_check(spec)
             if got.shape != want.shape or not np.allclose(got, want, rtol=spec.rtol, atol=spec.atol):
                 caught = True
         assert caught, (spec.name, bug.name)
+
+
+# ----------------------------------------------------------------------------
+# check() accepts the reference and rejects every named bug
+# ----------------------------------------------------------------------------
+
+
+def _fd(f, x, h):
+    x = np.asarray(x, dtype=np.float64)
+    J = np.zeros((np.size(f(x)), x.size))
+    for j in range(x.size):
+        step = np.zeros_like(x)
+        step.flat[j] = h
+        J[:, j] = (np.ravel(f(x + step)) - np.ravel(f(x - step))) / (2 * h)
+    return J
+
+
+def _softmax_jacobian(z):
+    p = functions.softmax(np.reshape(z, (-1, 1)))
+    return np.diag(p.ravel()) - p @ p.T
+
+
+def _affine_jacobian_wrt_W(W, x, b):
+    n_out, n_in = W.shape
+    J = np.zeros((n_out, n_out * n_in))
+    for i in range(n_out):
+        J[i, i * n_in:(i + 1) * n_in] = x.ravel()
+    return J
+
+
+# the notebook's solutions, written as a learner would (no course reference called)
+SOLUTIONS = {
+    "ch02.numerical_jacobian": _fd,
+    "ch02.sigmoid_jacobian": lambda z: np.diag(functions.sigmoid_prime(z).ravel()),
+    "ch02.affine_jacobian_wrt_x": lambda W, x, b: W.copy(),
+    "ch02.sigmoid_layer_jacobian": lambda W, x, b: np.diag(functions.sigmoid_prime(W @ x + b).ravel()) @ W,
+    "ch02.softmax_jacobian": _softmax_jacobian,
+    "ch02.sigmoid_vjp": lambda z, g: functions.sigmoid_prime(z) * g,
+    "ch02.affine_vjp_wrt_x": lambda W, x, b, g: W.T @ g,
+    "ch02.affine_jacobian_wrt_W": _affine_jacobian_wrt_W,
+    "ch02.affine_vjp_wrt_W": lambda W, x, b, g: g @ x.T,
+}
+
+
+@pytest.mark.parametrize("spec", ch02.SPECS, ids=lambda s: s.name)
+def test_check_accepts_a_correct_solution(spec):
+    solution = SOLUTIONS[spec.name]
+    report = check(spec.name, solution)
+    assert report, report
+    assert report.forbidden is None
+    assert grade(spec.name, solution, seed=123).score == pytest.approx(spec.points)
+
+
+@pytest.mark.parametrize("spec", ch02.SPECS, ids=lambda s: s.name)
+def test_calling_the_course_reference_scores_zero(spec):
+    report = grade(spec.name, spec.reference, seed=0)
+    assert report.forbidden is not None and report.score == 0.0
+
+
+@pytest.mark.parametrize(
+    "spec, bug",
+    [(spec, bug) for spec in ch02.SPECS for bug in spec.bugs],
+    ids=lambda v: getattr(v, "name", ""),
+)
+def test_check_rejects_every_named_bug(spec, bug):
+    report = check(spec.name, bug.impl)
+    assert not report, (spec.name, bug.name)
+    named = {c.bug for c in report.cases if not c.passed}
+    answer_free_failed = any(c.kind == "answer-free" and not c.passed for c in report.cases)
+    assert bug.name in named or answer_free_failed, (bug.name, report)

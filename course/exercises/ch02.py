@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from course import functions, jacobian, numeric
+from course import functions, jacobian, layers, numeric
 from course.exercises.spec import Bug, Case, Spec
 from course.functions import sigmoid, sigmoid_prime, softmax
 
@@ -182,6 +182,7 @@ def _fd_over_h(f, x, h):
 
 
 def _fd_linear_map_is_exact(fn: Callable[..., Any]) -> str | None:
+    """The Jacobian of a linear map x -> A x is A."""
     A = np.random.default_rng(7).normal(size=(2, 5))
     got = fn(LinearMap(A), np.linspace(-1.0, 1.0, 5).reshape(5, 1), _H)
     return _mismatch("the Jacobian of x -> A x (A is 2 x 5) should be A itself", got, A)
@@ -237,6 +238,7 @@ def _sig_jac_dense(z):
 
 
 def _sig_jac_diagonal(fn: Callable[..., Any]) -> str | None:
+    """Diagonal, and agrees with finite differences."""
     z = np.array([[-2.0], [0.5], [3.0], [-0.1]])
     J = np.asarray(fn(z.copy()))
     if J.shape == (4, 4) and np.issubdtype(J.dtype, np.number) and np.any(J[~np.eye(4, dtype=bool)] != 0):
@@ -290,6 +292,7 @@ def _aff_x_used_x(W, x, b):
 
 
 def _aff_x_numeric(fn: Callable[..., Any]) -> str | None:
+    """Agrees with finite differences."""
     W, x, b = _fixed_affine(2, 4, 12)
     J = fn(W.copy(), x.copy(), b.copy())
     return _mismatch("the Jacobian should agree with numerical_jacobian(lambda x: W @ x + b, x)", J,
@@ -336,6 +339,7 @@ def _layer_sigma_not_prime(W, x, b):
 
 
 def _layer_numeric(fn: Callable[..., Any]) -> str | None:
+    """Agrees with finite differences."""
     W, x, b = _fixed_affine(2, 4, 13)
     J = fn(W.copy(), x.copy(), b.copy())
     return _mismatch("the Jacobian should agree with numerical_jacobian(lambda x: sigmoid(W @ x + b), x)", J,
@@ -359,7 +363,7 @@ SIGMOID_LAYER_JACOBIAN = Spec(
         Bug("σ instead of σ'",
             "The sigmoid's Jacobian holds its derivative σ'(z), not σ(z).", _layer_sigma_not_prime),
     ),
-    forbidden=(jacobian.sigmoid_layer_jacobian, functions.sigmoid_jacobian),
+    forbidden=(jacobian.sigmoid_layer_jacobian,),
     answer_free=(_layer_numeric,),
 )
 
@@ -389,6 +393,7 @@ def _smx_no_diag(z):
 
 
 def _smx_sums(fn: Callable[..., Any]) -> str | None:
+    """Rows and columns sum to 0, and the matrix is symmetric."""
     z = np.array([[0.3], [-1.2], [2.0], [0.0], [0.7]])
     J = np.asarray(fn(z.copy()))
     if J.shape != (5, 5) or not np.all(np.isfinite(J)):
@@ -405,6 +410,7 @@ def _smx_sums(fn: Callable[..., Any]) -> str | None:
 
 
 def _smx_numeric(fn: Callable[..., Any]) -> str | None:
+    """Agrees with finite differences."""
     z = np.array([[1.0], [-0.5], [0.2]])
     return _mismatch("the Jacobian should agree with numerical_jacobian(softmax, z)", fn(z.copy()),
                      numeric.numerical_jacobian(softmax, z))
@@ -465,6 +471,7 @@ def _svjp_sigma(z, g):
 
 
 def _svjp_memory(fn: Callable[..., Any]) -> str | None:
+    """Memory: no n x n Jacobian built (n = 2000)."""
     rng = np.random.default_rng(3)
     z = rng.normal(size=(_VJP_N, 1))
     g = rng.normal(size=(_VJP_N, 1))
@@ -492,7 +499,7 @@ SIGMOID_VJP = Spec(
             _svjp_no_upstream),
         Bug("σ instead of σ'", "The local derivative is σ'(z), not σ(z).", _svjp_sigma),
     ),
-    forbidden=(jacobian.sigmoid_vjp,),
+    forbidden=(jacobian.sigmoid_vjp, layers.Sigmoid.backward),
     answer_free=(_svjp_memory,),
 )
 
@@ -535,7 +542,7 @@ AFFINE_VJP_WRT_X = Spec(
             "entry per input.", _avx_J_not_JT),
         Bug("returned the gradient for W", "The answer has the shape of x.", _avx_gave_dW),
     ),
-    forbidden=(jacobian.affine_vjp_wrt_x,),
+    forbidden=(jacobian.affine_vjp_wrt_x, layers.Linear.backward),
 )
 
 
@@ -558,6 +565,7 @@ def _awJ_transposed(W, x, b):
 
 
 def _awJ_numeric(fn: Callable[..., Any]) -> str | None:
+    """Agrees with finite differences (W flattened row by row)."""
     W, x, b = _fixed_affine(2, 3, 15)
     J = fn(W.copy(), x.copy(), b.copy())
     return _mismatch("the Jacobian should agree with numerical_jacobian(lambda W: W @ x + b, W), "
@@ -582,7 +590,7 @@ AFFINE_JACOBIAN_WRT_W = Spec(
         Bug("transposed (inputs x outputs)",
             "One row per output z_i, one column per entry of W.", _awJ_transposed),
     ),
-    forbidden=(jacobian.affine_jacobian_wrt_W, jacobian.affine_vjp_wrt_W),
+    forbidden=(jacobian.affine_jacobian_wrt_W,),
     answer_free=(_awJ_numeric,),
 )
 
@@ -607,6 +615,7 @@ def _avW_flat(W, x, b, g):
 
 
 def _avW_memory(fn: Callable[..., Any]) -> str | None:
+    """Memory: the flattened Jacobian is not built (W is 150 x 200)."""
     rng = np.random.default_rng(4)
     W, x, b = _affine_data(rng, 150, 200)
     g = rng.normal(size=(150, 1))
@@ -633,7 +642,7 @@ AFFINE_VJP_WRT_W = Spec(
             "[j, k] of the product instead of building the matrix.", _avW_built_J),
         Bug("not reshaped", "A gradient has the shape of the thing it is the gradient for.", _avW_flat),
     ),
-    forbidden=(jacobian.affine_vjp_wrt_W, jacobian.affine_jacobian_wrt_W),
+    forbidden=(jacobian.affine_vjp_wrt_W, layers.Linear.backward),
     answer_free=(_avW_memory,),
 )
 

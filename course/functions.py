@@ -220,6 +220,10 @@ def softmax_jacobian(z: ArrayLike) -> np.ndarray:
 # ----------------------------------------------------------------------------
 
 
+class _NonFiniteError(ValueError):
+    """A NaN or inf where finite values are required (``training`` reports it as divergence)."""
+
+
 def _as_float_array(
     x: Any,
     name: str,
@@ -260,7 +264,7 @@ def _as_float_array(
         finite = np.isfinite(arr)
         bad = np.argwhere(~finite)[0]
         index = tuple(int(i) for i in bad)
-        raise ValueError(
+        raise _NonFiniteError(
             f"{name}: expected finite values, got {int((~finite).sum())} NaN/inf "
             f"entries (first at index {index}: {arr[index]})"
         )

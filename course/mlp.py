@@ -100,6 +100,16 @@ class MLP:
         self._out_shape: tuple[int, int] | None = None
         self._has_gradients = False
 
+    @property
+    def n_in(self) -> int:
+        """Number of inputs, ``sizes[0]``."""
+        return self.sizes[0]
+
+    @property
+    def n_out(self) -> int:
+        """Number of outputs, ``sizes[-1]``."""
+        return self.sizes[-1]
+
     # -- the Layer protocol -------------------------------------------------
 
     def forward(self, X: ArrayLike) -> np.ndarray:

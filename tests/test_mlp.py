@@ -234,6 +234,7 @@ def test_layers_and_parameter_names():
     assert model.parameters()["4.W"] is model.layers[4].W  # live
     assert [type(layer) for layer in MLP([2, 1], rng=np.random.default_rng(0)).layers] == [Linear]
     assert isinstance(model, Layer)
+    assert (model.n_in, model.n_out) == (2, 1)
 
 
 def test_default_init_depends_on_activation():

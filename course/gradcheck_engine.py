@@ -1,0 +1,321 @@
+"""The measuring engine behind :mod:`course.gradcheck`.
+
+A *probe* is one tensor to check: its values ``x``, an analytic Jacobian ``J``
+of some output ``y(x)`` (``(1, x.size)`` for a scalar loss, i.e. the gradient),
+and a way to evaluate ``y`` at any other ``x``. The engine compares the two
+sides along *columns*: a direction ``v`` and a step ``t`` give
+
+    analytic slope   a = J @ (x+ - x-) / (2 t)
+    numeric slope    c = (y(x+) - y(x-)) / (2 t)        x+- = x +- t v (as stored)
+
+Using the points as actually stored (after rounding to the tensor's dtype)
+makes the comparison exact up to the finite-difference error itself.
+
+An output passes when ``|a - c| <= atol + rtol * scale + noise``, where
+``scale`` is ``max(|a|, |c|)`` for a single entry (exhaustive mode) and
+``||g|| ||v||`` for a random direction (directional mode: relative to the
+whole gradient, so one wrong entry among many still shows), and ``noise``
+bounds the rounding in the evaluations (``64 eps |y| / t``) and in the
+analytic product (``64 eps_J |J| |x+ - x-| / (2t)``).
+
+A column that fails is looked at more closely, at steps ``t/4`` and ``t/16``:
+it passes if a smaller step (or a Richardson extrapolation of two steps)
+agrees, which removes truncation error and a kink that the larger step
+crossed; and it passes *as a kink* if the one-sided slopes
+``(y(x) - y(x-))/t`` and ``(y(x+) - y(x))/t`` differ by a real jump and the
+analytic slope lies between them (a valid subgradient: relu at 0, |x| at 0,
+max with ties). Kinks exactly at ``x`` are recorded even when the central
+difference happens to agree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+__all__ = ["Probe", "Entry", "Kink", "TensorCheck", "check_exhaustive", "check_directional", "check_columns"]
+
+_NOISE_ULPS = 64.0      # rounding allowance, in units of eps, per evaluation
+_LEVELS = 3             # steps t, t/4, t/16
+_JUMP = 1e-3            # a slope jump larger than this (relative) is a kink
+_BRACKET = 0.05         # slack when testing a value against [left, right]
+
+
+@dataclass
+class Probe:
+    """One tensor to check.
+
+    Attributes
+    ----------
+    name : str
+        Shown in the report.
+    base : ndarray
+        float64 values at the check point, the tensor's shape.
+    analytic : (n_out, base.size) ndarray
+        The analytic Jacobian (a gradient is one row).
+    evaluate : callable
+        ``evaluate(values) -> (n_out,) float64``, ``values`` shaped like ``base``.
+    store : numpy dtype
+        The dtype the tensor is stored in (perturbed points are rounded to it).
+    eps_numeric, eps_analytic : float
+        Machine epsilon of the evaluations and of the analytic values.
+    f0 : (n_out,) ndarray
+        ``evaluate(base)``.
+    """
+
+    name: str
+    base: np.ndarray
+    analytic: np.ndarray
+    evaluate: Callable[[np.ndarray], np.ndarray]
+    store: np.dtype
+    eps_numeric: float
+    eps_analytic: float
+    f0: np.ndarray
+    calls: list[int] = field(default_factory=lambda: [0])
+
+    def __call__(self, values: np.ndarray) -> np.ndarray:
+        self.calls[0] += 1
+        return self.evaluate(values)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A wrong entry: ``index`` into the tensor (or ``(output, input)`` of a Jacobian)."""
+
+    index: tuple[int, ...]
+    analytic: float
+    numeric: float
+    error: float  # relative error |a - n| / max(|a|, |n|)
+
+
+@dataclass(frozen=True)
+class Kink:
+    """An entry or direction where ``f`` has a kink; the analytic value lies between the sides."""
+
+    index: tuple[int, ...] | None   # None for a random direction
+    analytic: float
+    left: float
+    right: float
+
+
+@dataclass
+class TensorCheck:
+    """The outcome for one tensor."""
+
+    name: str
+    shape: tuple[int, ...]
+    mode: str
+    passed: bool = True
+    evaluations: int = 0
+    max_error: float = 0.0          # worst relative error seen
+    entries: list[Entry] = field(default_factory=list)
+    n_wrong: int | None = 0          # None: not counted (directional mode)
+    kinks: list[Kink] = field(default_factory=list)
+    localised: bool = True
+    numeric: np.ndarray | None = None       # exhaustive: full numeric Jacobian
+    projections: list[tuple[float, float, np.ndarray]] = field(default_factory=list)  # (a, c, w), a = <g, w>
+    diagnosis: object = None
+    note: str = ""
+
+
+@dataclass
+class _Verdict:
+    ok: np.ndarray       # (n_out,) bool: passed (possibly as a kink)
+    kink: np.ndarray     # (n_out,) bool
+    a: np.ndarray
+    c: np.ndarray        # best numeric slope
+    left: np.ndarray
+    right: np.ndarray
+    error: np.ndarray    # |a - c| / scale at the level that decided (0 at a kink)
+    d: np.ndarray        # x+ - x- of the first level (flat)
+
+
+def _measure(p: Probe, v: np.ndarray, t: float, support: np.ndarray | None):
+    xp = (p.base + t * v).astype(p.store).astype(np.float64)
+    xm = (p.base - t * v).astype(p.store).astype(np.float64)
+    d = (xp - xm).ravel()
+    fp, fm = p(xp), p(xm)
+    if support is None:
+        jd = p.analytic @ d
+        jd_abs = np.abs(p.analytic) @ np.abs(d)
+    else:
+        jd = p.analytic[:, support] @ d[support]
+        jd_abs = np.abs(p.analytic[:, support]) @ np.abs(d[support])
+    a, c = jd / (2 * t), (fp - fm) / (2 * t)
+    left, right = (p.f0 - fm) / t, (fp - p.f0) / t
+    noise = _NOISE_ULPS * (p.eps_numeric * (np.abs(fp) + np.abs(fm) + np.abs(p.f0)) + p.eps_analytic * jd_abs) / (2 * t)
+    return a, c, left, right, noise, d
+
+
+def _judge(p: Probe, v: np.ndarray, t0: float, *, scale_of: Callable, ref: np.ndarray,
+           rtol: float, atol: float, support: np.ndarray | None = None) -> _Verdict:
+    """Compare analytic and numeric slopes along ``v``; look closer where they disagree."""
+    ok = kink_persist = None
+    prev_c = prev_jump = None
+    for k in range(_LEVELS):
+        t = t0 / 4.0**k
+        a, c, left, right, noise, d = _measure(p, v, t, support)
+        scale = scale_of(a, c, d, t)
+        tol = atol + rtol * scale + noise
+        jump = np.abs(right - left)
+        big = jump > _JUMP * ref + tol
+        ok_k = np.abs(a - c) <= tol
+        if prev_c is not None:
+            ok_k |= np.abs(a - (16.0 * c - prev_c) / 15.0) <= tol
+        err_k = np.abs(a - c) / np.maximum(scale, 1e-300)
+        if k == 0:
+            first_a, first_d = a, d
+            ok, best, err, kink_persist = ok_k, c, err_k, big
+        else:
+            best = np.where(ok, best, c)
+            err = np.where(ok, err, err_k)
+            ok = ok | ok_k
+            kink_persist = kink_persist & big & (jump >= 0.5 * prev_jump)
+        prev_c, prev_jump = c, jump
+        if not (~ok | kink_persist).any():
+            break
+    lo, hi = np.minimum(left, right), np.maximum(left, right)
+    slack = tol + _BRACKET * jump
+    in_bracket = big & (a >= lo - slack) & (a <= hi + slack)
+    kink = ((kink_persist & (k > 0)) | (~ok & in_bracket)) & (ok | in_bracket)
+    return _Verdict(ok=ok | in_bracket, kink=kink, a=first_a, c=best, left=left, right=right,
+                    error=np.where(kink, 0.0, err), d=first_d)
+
+
+def _steps(p: Probe) -> np.ndarray:
+    return np.cbrt(p.eps_numeric) * np.maximum(1.0, np.abs(p.base.ravel()))
+
+
+def check_exhaustive(p: Probe, *, rtol: float, atol: float) -> TensorCheck:
+    """Perturb every entry of the tensor in turn (``2 * size`` evaluations and more where needed)."""
+    n_out, n = p.analytic.shape
+    start = p.calls[0]
+    steps = _steps(p)
+    ref = np.abs(p.analytic).max(axis=1) if n else np.zeros(n_out)
+    scale = lambda a, c, d, t: np.maximum(np.abs(a), np.abs(c))  # noqa: E731
+    numeric = np.empty((n_out, n))
+    wrong = np.zeros((n_out, n), dtype=bool)
+    errors = np.zeros((n_out, n))
+    out = TensorCheck(p.name, p.base.shape, "exhaustive")
+    for j in range(n):
+        v = np.zeros(n)
+        v[j] = 1.0
+        verdict = _judge(p, v.reshape(p.base.shape), float(steps[j]), scale_of=scale, ref=ref,
+                         rtol=rtol, atol=atol, support=np.array([j]))
+        # express the slopes per unit of x_j (the step actually taken may differ from h_j by rounding)
+        unit = verdict.d[j] / (2 * steps[j])
+        numeric[:, j] = np.where(verdict.kink, p.analytic[:, j], verdict.c / unit)
+        wrong[:, j] = ~verdict.ok
+        errors[:, j] = verdict.error
+        for i in np.flatnonzero(verdict.kink):
+            out.kinks.append(Kink(_index(p, i, j), float(p.analytic[i, j]),
+                                  float(verdict.left[i] / unit), float(verdict.right[i] / unit)))
+    out.numeric = numeric
+    out.passed = not wrong.any()
+    out.n_wrong = int(wrong.sum())
+    out.max_error = float(errors.max()) if errors.size else 0.0
+    order = np.argsort(-np.where(wrong, errors, -1.0), axis=None, kind="stable")[: out.n_wrong]
+    for flat in order:
+        i, j = divmod(int(flat), n)
+        out.entries.append(Entry(_index(p, i, j), float(p.analytic[i, j]), float(numeric[i, j]),
+                                 float(errors[i, j])))
+    out.evaluations = p.calls[0] - start
+    return out
+
+
+def check_columns(p: Probe, columns: list[int], *, rtol: float, atol: float) -> list[Entry]:
+    """Exhaustive check of a few input entries ``columns`` (all outputs); the wrong entries."""
+    sub = TensorCheck(p.name, p.base.shape, "exhaustive")
+    n = p.analytic.shape[1]
+    steps = _steps(p)
+    ref = np.abs(p.analytic).max(axis=1)
+    scale = lambda a, c, d, t: np.maximum(np.abs(a), np.abs(c))  # noqa: E731
+    for j in columns:
+        v = np.zeros(n)
+        v[j] = 1.0
+        verdict = _judge(p, v.reshape(p.base.shape), float(steps[j]), scale_of=scale, ref=ref,
+                         rtol=rtol, atol=atol, support=np.array([j]))
+        unit = verdict.d[j] / (2 * steps[j])
+        for i in np.flatnonzero(~verdict.ok):
+            sub.entries.append(Entry(_index(p, i, j), float(p.analytic[i, j]), float(verdict.c[i] / unit),
+                                     float(verdict.error[i])))
+    return sub.entries
+
+
+def check_directional(p: Probe, *, rng: np.random.Generator, directions: int, rtol: float, atol: float,
+                      max_entries: int) -> TensorCheck:
+    """Compare ``<g, v>`` with a central difference along a few random directions; localise failures.
+
+    ``v`` has entries ``+-1/sqrt(n)`` (Rademacher), so every entry contributes
+    equally and no entry is hidden by a tiny component. The tolerance is
+    relative to ``||g||``: a single wrong entry ``e`` changes ``<g, v>`` by
+    ``e / sqrt(n)``, which is caught when ``|e| > sqrt(n) * rtol * ||g||``.
+    A failing direction is then bisected (each half renormalised to unit
+    length) down to the wrong entries, at most ``max_entries`` of them.
+    """
+    if p.analytic.shape[0] != 1:
+        raise ValueError("directional checks need a scalar output; scalarise the probe first")
+    start = p.calls[0]
+    n = p.base.size
+    g = p.analytic[0]
+    g_norm = float(np.linalg.norm(g))
+    t0 = float(np.cbrt(p.eps_numeric) * max(1.0, np.sqrt(np.mean(p.base**2))))
+    ref = np.array([g_norm])
+    scale = lambda a, c, d, t: g_norm * np.linalg.norm(d) / (2 * t)  # noqa: E731
+    out = TensorCheck(p.name, p.base.shape, "directional", n_wrong=None)
+    failing = None
+    for _ in range(directions):
+        v = (rng.integers(0, 2, size=n) * 2.0 - 1.0) / np.sqrt(n)
+        verdict = _judge(p, v.reshape(p.base.shape), t0, scale_of=scale, ref=ref, rtol=rtol, atol=atol)
+        out.projections.append((float(verdict.a[0]), float(verdict.c[0]), verdict.d / (2 * t0)))
+        if verdict.kink[0]:
+            out.kinks.append(Kink(None, float(verdict.a[0]), float(verdict.left[0]), float(verdict.right[0])))
+        out.max_error = max(out.max_error, float(verdict.error[0]))
+        if not verdict.ok[0]:
+            out.passed = False
+            failing = v if failing is None else failing
+    if failing is not None:
+        out.entries, out.localised = _bisect(p, failing, t0, rtol=rtol, atol=atol, max_entries=max_entries,
+                                             g=g, ref=ref)
+    out.evaluations = p.calls[0] - start
+    return out
+
+
+def _bisect(p: Probe, v: np.ndarray, t0: float, *, rtol: float, atol: float, max_entries: int,
+            g: np.ndarray, ref: np.ndarray) -> tuple[list[Entry], bool]:
+    """Recursive halving of the support of a failing direction ``v``."""
+    n = v.size
+    g_norm = float(np.linalg.norm(g))
+    scale = lambda a, c, d, t: g_norm * np.linalg.norm(d) / (2 * t)  # noqa: E731
+    budget = 4 * max_entries * (int(np.ceil(np.log2(max(n, 2)))) + 1)
+    found: list[Entry] = []
+    stack = [np.flatnonzero(v)]
+    while stack and len(found) < max_entries and budget > 0:
+        support = stack.pop()
+        halves = [support[: support.size // 2], support[support.size // 2:]]
+        failing = []
+        for half in halves:
+            budget -= 1
+            u = np.zeros(n)
+            u[half] = v[half] / np.linalg.norm(v[half])
+            verdict = _judge(p, u.reshape(p.base.shape), t0, scale_of=scale, ref=ref, rtol=rtol, atol=atol,
+                             support=half)
+            if verdict.ok[0]:
+                continue
+            if half.size == 1:
+                k = int(half[0])
+                numeric = float(verdict.c[0] * np.sign(u[k]))
+                found.append(Entry(_index(p, 0, k), float(g[k]), numeric,
+                                   abs(g[k] - numeric) / max(abs(g[k]), abs(numeric), 1e-300)))
+            else:
+                failing.append(half)
+        stack.extend(reversed(failing))  # depth first, lower indices first
+    return found[:max_entries], bool(found)
+
+
+def _index(p: Probe, i: int, j: int) -> tuple[int, ...]:
+    """Index of analytic entry (i, j): into the tensor for a gradient, (output, input) for a Jacobian."""
+    if p.analytic.shape[0] == 1:
+        return tuple(int(k) for k in np.unravel_index(j, p.base.shape)) if p.base.ndim else ()
+    return (int(i), int(j))

@@ -347,6 +347,13 @@ def test_grad_norms_one_line_per_parameter_on_a_log_axis():
     assert ax.get_legend() is not None and ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
 
 
+def test_grad_norms_accepts_a_history():
+    history = types.SimpleNamespace(loss=[1.0, 0.5], grad_norms={"0.W": [0.3, 0.2], "0.b": [0.1, 0.05]})
+    ax = plots.plot_grad_norms(history)
+    assert [line.get_label() for line in ax.lines] == ["0.W", "0.b"]
+    np.testing.assert_array_equal(ax.lines[1].get_ydata(), [0.1, 0.05])
+
+
 def test_grad_norms_keeps_a_dead_layer_visible():
     ax = plots.plot_grad_norms({"0.W": [0.0, 0.0, 0.0], "2.W": [0.5, 0.1, 0.01]})
     assert ax.get_yscale() == "symlog"
@@ -400,3 +407,17 @@ def test_plot_graph_delegates_to_graph_plot(monkeypatch):
     monkeypatch.setitem(sys.modules, "course.graph_plot", fake)
     assert plots.plot_graph("root", "ax", show_grad=False) == "axes"
     assert calls == [("root", "ax", False)]
+
+
+# ---------------------------------------------------------------- with the course's own objects
+def test_works_with_course_history_and_mlp():
+    from course.mlp import MLP
+    from course.training import History
+
+    history = History(loss=[0.7, 0.4, 0.2], grad_norms={"0.W": [0.5, 0.2, 0.1], "0.b": [0.1, 0.0, 0.0]})
+    assert plots.plot_loss(history).lines[0].get_ydata().tolist() == [0.7, 0.4, 0.2]
+    assert plots.plot_grad_norms(history).get_yscale() == "symlog"
+    X, y = make_moons(30, rng=np.random.default_rng(0))
+    for sizes in ([2, 4, 2], [2, 4, 1]):                     # class scores (2, k) and one score (1, k)
+        model = MLP(sizes, activation="tanh", rng=np.random.default_rng(1))
+        render(plots.plot_decision_boundary(model.forward, X, y, resolution=15))

@@ -88,7 +88,9 @@ def bench(name: str, sizes: list[int], X, Y, loss, output_activation, *, epochs:
         ("train_per_sample", lambda m, e: train_per_sample(m, X, Y, loss=loss, lr=0.1, epochs=e), max(1, epochs // 5)),
         (
             "train_minibatch, batch 32",
-            lambda m, e: train_minibatch(m, X, Y, loss=loss, lr=0.1, epochs=e, batch_size=32, rng=np.random.default_rng(1)),
+            lambda m, e: train_minibatch(
+                m, X, Y, loss=loss, lr=0.1, epochs=e, batch_size=32, rng=np.random.default_rng(1)
+            ),
             epochs,
         ),
         (

@@ -42,7 +42,7 @@ __all__ = ["History", "train_per_sample", "train_minibatch"]
 
 #: a loss: (output, targets) -> (mean loss over the batch, gradient w.r.t. the output)
 LossFn = Callable[[np.ndarray, np.ndarray], "tuple[float, np.ndarray]"]
-#: called after every epoch as callback(epoch, model, history); return True to stop
+#: called after every epoch as callback(epoch, model, history); a true result stops training
 Callback = Callable[[int, Any, "History"], Any]
 
 
@@ -123,7 +123,7 @@ def train_per_sample(
         Number of passes over the data (the notes' "until converged").
     callback : callable, optional
         ``callback(epoch, model, history)`` after every epoch's update;
-        returning ``True`` stops training (a convergence test).
+        returning a true value stops training (a convergence test).
 
     Returns
     -------
@@ -163,7 +163,7 @@ def train_per_sample(
                 p -= (lr / T) * grad_sums[name]
             _check_finite(params, Loss)
         history._record(Loss / T, {name: s / T for name, s in grad_sums.items()})
-        if callback is not None and callback(epoch, model, history) is True:
+        if callback is not None and callback(epoch, model, history):
             break
     return history
 
@@ -211,8 +211,8 @@ def train_minibatch(
     shuffle : bool, default True
         Visit the examples in a new random order each epoch.
     callback : callable, optional
-        ``callback(epoch, model, history)`` after every epoch; returning
-        ``True`` stops training.
+        ``callback(epoch, model, history)`` after every epoch; returning a
+        true value stops training.
 
     Returns
     -------
@@ -252,7 +252,7 @@ def train_minibatch(
                 for name, g in grads.items():
                     grad_sums[name] += g * len(batch)
         history._record(Loss / T, {name: s / T for name, s in grad_sums.items()})
-        if callback is not None and callback(epoch, model, history) is True:
+        if callback is not None and callback(epoch, model, history):
             break
     return history
 

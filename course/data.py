@@ -15,6 +15,7 @@ from importlib import resources
 from numbers import Integral, Real
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = [
     "make_xor",
@@ -58,14 +59,16 @@ def _balanced_labels(n: int, n_groups: int, rng: np.random.Generator) -> np.ndar
     return rng.permutation(np.arange(n) % n_groups).astype(np.int64)
 
 
-def _finish(points: np.ndarray, y: np.ndarray, noise: float, rng: np.random.Generator):
+def _finish(points: np.ndarray, y: np.ndarray, noise: float,
+            rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Add isotropic Gaussian noise to (m, 2) points and return (X (2, m), y (m,))."""
     X = points.T + noise * rng.standard_normal((2, points.shape[0]))
     return np.ascontiguousarray(X, dtype=np.float64), y
 
 
 # ---------------------------------------------------------------- toy 2-D sets
-def make_xor(n: int = 200, *, noise: float = 0.0, rng: np.random.Generator):
+def make_xor(n: int = 200, *, noise: float = 0.0,
+             rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """The XOR problem: a point's class is the XOR of the signs of its coordinates.
 
     Clean points are uniform in one of the four quadrants of ``[-1, 1]^2``
@@ -99,7 +102,8 @@ def make_xor(n: int = 200, *, noise: float = 0.0, rng: np.random.Generator):
     return _finish(points, y, noise, rng)
 
 
-def make_moons(n: int = 200, *, noise: float = 0.1, rng: np.random.Generator):
+def make_moons(n: int = 200, *, noise: float = 0.1,
+               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles, centred near the origin.
 
     Class 0: ``(cos t, sin t)``; class 1: ``(1 - cos t, 1/2 - sin t)``, with
@@ -132,7 +136,7 @@ def make_moons(n: int = 200, *, noise: float = 0.1, rng: np.random.Generator):
 
 
 def make_circles(n: int = 200, *, noise: float = 0.05, factor: float = 0.5,
-                 rng: np.random.Generator):
+                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Two concentric circles: class 0 on radius 1, class 1 on radius ``factor``.
 
     Angles are ``Uniform(0, 2 pi)``; Gaussian noise of standard deviation
@@ -168,7 +172,7 @@ def make_circles(n: int = 200, *, noise: float = 0.05, factor: float = 0.5,
 
 
 def make_spirals(n: int = 300, *, noise: float = 0.02, n_classes: int = 3,
-                 turns: float = 0.75, rng: np.random.Generator):
+                 turns: float = 0.75, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """``n_classes`` interleaved spiral arms, one class per arm.
 
     A point of class ``j`` at radius ``r ~ Uniform(0.05, 1)`` sits at angle
@@ -209,7 +213,7 @@ def make_spirals(n: int = 300, *, noise: float = 0.02, n_classes: int = 3,
 
 
 # ---------------------------------------------------------------- digits
-def load_digits():
+def load_digits() -> tuple[np.ndarray, np.ndarray]:
     """The 8x8 handwritten digits (UCI optical digits, test part; CC BY 4.0).
 
     1797 images of the digits 0-9 written by 13 people; each pixel counts the
@@ -232,7 +236,7 @@ def load_digits():
 
 
 # ---------------------------------------------------------------- helpers
-def one_hot(y, k: int | None = None) -> np.ndarray:
+def one_hot(y: ArrayLike, k: int | None = None) -> np.ndarray:
     """One-hot encode integer labels as columns: ``Y[y_t, t] = 1``.
 
     Parameters
@@ -261,7 +265,8 @@ def one_hot(y, k: int | None = None) -> np.ndarray:
     return Y
 
 
-def train_test_split(X, y, *, test_fraction: float = 0.25, rng: np.random.Generator):
+def train_test_split(X: ArrayLike, y: ArrayLike, *, test_fraction: float = 0.25,
+                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Split the columns of ``X`` (and ``y``) at random into a training and a test set.
 
     Parameters

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from numbers import Real
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "plot_loss",
@@ -28,7 +31,7 @@ __all__ = [
 _COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 
 
-def _axes(ax: Any, figsize: tuple[float, float] = (6.0, 4.0)):
+def _axes(ax: Any, figsize: tuple[float, float] = (6.0, 4.0)) -> Axes:
     """Return ``ax``, or the Axes of a new pyplot figure when ``ax`` is None."""
     from matplotlib.axes import Axes
 
@@ -103,7 +106,7 @@ def _light(color: str, amount: float = 0.72) -> tuple[float, float, float]:
 
 
 def plot_loss(history_or_losses: Any, ax: Any = None, *, label: str | None = None,
-              log: bool = True, xlabel: str = "epoch"):
+              log: bool = True, xlabel: str = "epoch") -> Axes:
     """Plot a loss curve; call again on the same ``ax`` to compare runs.
 
     Parameters
@@ -121,7 +124,8 @@ def plot_loss(history_or_losses: Any, ax: Any = None, *, label: str | None = Non
     losses = getattr(history_or_losses, "loss", history_or_losses)
     losses = _series("history_or_losses", losses)
     if log and np.nanmin(losses, initial=np.inf) <= 0:
-        raise ValueError(f"history_or_losses: log=True needs losses > 0, got minimum {np.nanmin(losses)}; pass log=False")
+        raise ValueError(f"history_or_losses: log=True needs losses > 0, "
+                         f"got minimum {np.nanmin(losses)}; pass log=False")
     ax = _axes(ax)
     color = _COLORS[len(ax.lines) % len(_COLORS)]
     ax.plot(np.arange(1, losses.size + 1), losses, color=color, lw=1.8, label=label,
@@ -150,7 +154,7 @@ def _scatter_classes(ax: Any, X: np.ndarray, y: np.ndarray) -> None:
               handletextpad=0.2, borderaxespad=0.0)
 
 
-def plot_dataset(X: Any, y: Any, ax: Any = None):
+def plot_dataset(X: Any, y: Any, ax: Any = None) -> Axes:
     """Scatter a 2-D dataset, one colour per class. ``X`` (2, m), ``y`` (m,) int labels."""
     X, y = _points(X, y)
     ax = _axes(ax, _plane_figsize(X))
@@ -160,7 +164,7 @@ def plot_dataset(X: Any, y: Any, ax: Any = None):
 
 
 def plot_decision_boundary(predict: Callable[[np.ndarray], Any], X: Any, y: Any, ax: Any = None, *,
-                           resolution: int = 200):
+                           resolution: int = 200) -> Axes:
     """Colour the plane by a model's prediction and scatter the data on top.
 
     ``predict`` is called once on a ``(2, k)`` grid of ``k = resolution**2``
@@ -210,7 +214,8 @@ def plot_decision_boundary(predict: Callable[[np.ndarray], Any], X: Any, y: Any,
             ax.contour(g1, g2, (Z == c).astype(float), levels=[0.5], colors="0.3", linewidths=0.8)
     else:
         threshold = 0.5 if Z.min() >= 0 and Z.max() <= 1 else 0.0
-        cmap = LinearSegmentedColormap.from_list("two_class", [_light(_COLORS[0], 0.5), "white", _light(_COLORS[1], 0.5)])
+        ends = [_light(_COLORS[0], 0.5), "white", _light(_COLORS[1], 0.5)]
+        cmap = LinearSegmentedColormap.from_list("two_class", ends)
         span = max(abs(Z.max() - threshold), abs(Z.min() - threshold), 1e-12)
         filled = ax.contourf(g1, g2, Z, levels=21, cmap=cmap, vmin=threshold - span, vmax=threshold + span)
         ax.figure.colorbar(filled, ax=ax, location="bottom", shrink=0.7, aspect=30,
@@ -225,7 +230,7 @@ def plot_decision_boundary(predict: Callable[[np.ndarray], Any], X: Any, y: Any,
 
 
 def plot_step_error(f: Callable[[float], float], df: Callable[[float], float], x: float,
-                    ax: Any = None, *, steps: Any = None):
+                    ax: Any = None, *, steps: Any = None) -> Axes:
     """Error of forward and central differences against the step h (the "V" curve).
 
     For each h plots ``|(f(x+h) - f(x))/h - f'(x)|`` (truncation error
@@ -302,7 +307,7 @@ def plot_step_error(f: Callable[[float], float], df: Callable[[float], float], x
 
 
 def plot_jacobian(J: Any, ax: Any = None, *, title: str | None = None,
-                  xlabel: str = "input j", ylabel: str = "output i"):
+                  xlabel: str = "input j", ylabel: str = "output i") -> Axes:
     """Heatmap of a Jacobian ``J[i, j] = d y_i / d x_j`` (outputs x inputs).
 
     A diverging colour map centred at 0 (red > 0, blue < 0) with a colorbar;
@@ -345,7 +350,7 @@ def plot_jacobian(J: Any, ax: Any = None, *, title: str | None = None,
 
 
 def plot_grad_norms(norms: Mapping[str, Sequence[float]], ax: Any = None, *, log: bool = True,
-                    xlabel: str = "epoch"):
+                    xlabel: str = "epoch") -> Axes:
     """Per-layer gradient norms over training, e.g. to spot vanishing gradients.
 
     Parameters
@@ -385,7 +390,7 @@ def plot_grad_norms(norms: Mapping[str, Sequence[float]], ax: Any = None, *, log
 
 
 def plot_digits(X: Any, y: Any = None, ax: Any = None, *, y_pred: Any = None, n: int = 20,
-                per_row: int = 10):
+                per_row: int = 10) -> Axes:
     """Show the first ``n`` digits as a grid of 8x8 images, with their labels.
 
     Parameters
@@ -432,7 +437,7 @@ def plot_digits(X: Any, y: Any = None, ax: Any = None, *, y_pred: Any = None, n:
     return ax
 
 
-def plot_graph(root: Any, ax: Any = None, *, show_grad: bool = True):
+def plot_graph(root: Any, ax: Any = None, *, show_grad: bool = True) -> Axes:
     """Draw the computational graph that ends in ``root`` (a ``course.Value``).
 
     Thin wrapper around ``course.graph_plot.plot_graph``: see there.

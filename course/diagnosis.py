@@ -110,7 +110,9 @@ def diagnose(
         raise ValueError(f"batch_size: expected a positive int or None, got {batch_size!r}")
     if not (rtol >= 0 and atol >= 0):
         raise ValueError(f"rtol, atol: expected non-negative numbers, got {rtol!r}, {atol!r}")
-    subject = what[:1].upper() + what[1:]
+    first = what.split(" ", 1)[0]
+    # "your answer" -> "Your answer", but a name such as "dW" or "x" keeps its spelling
+    subject = what[:1].upper() + what[1:] if first.isalpha() and first.islower() and len(first) > 2 else what
 
     act = _as_numeric(actual)
     if act is None:

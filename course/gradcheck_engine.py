@@ -163,7 +163,8 @@ def _judge(p: Probe, v: np.ndarray, t0: float, *, scale_of: Callable, ref: np.nd
         ok_k = np.abs(a - c) <= tol
         if prev_c is not None:
             ok_k |= np.abs(a - (16.0 * c - prev_c) / 15.0) <= tol
-        err_k = np.abs(a - c) / np.maximum(scale, 1e-300)
+        # relative error, with the absolute allowances expressed on the same scale (<= rtol iff it passes)
+        err_k = np.abs(a - c) / np.maximum(scale + (atol + noise) / max(rtol, 1e-300), 1e-300)
         if k == 0:
             first_a, first_d = a, d
             ok, best, err, kink_persist = ok_k, c, err_k, big

@@ -41,12 +41,15 @@ class GradcheckResult:
     checks : list of TensorCheck
         One per tensor, in order (``.name``, ``.passed``, ``.entries``,
         ``.kinks``, ``.diagnosis``, ``.max_error``, ``.mode``, ...).
+    findings : list of str
+        Where a model's error enters (shown first).
     notes : list of str
         Remarks that apply to the whole check (precision, upstream bugs).
     """
 
     title: str
     checks: list[TensorCheck] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -96,6 +99,7 @@ def _lines(result: GradcheckResult) -> list[str]:
     else:
         lines = [f"{result.title} FAILED: {', '.join(c.name for c in bad)} wrong "
                  f"({len(bad)} of {len(checks)} tensors; {evals})"]
+    lines += [f"  where: {f}" for f in result.findings]
     for c in bad:
         lines += _failure_lines(c)
     ok = [c for c in checks if c.passed]
@@ -121,7 +125,7 @@ def _failure_lines(c: TensorCheck) -> list[str]:
     else:
         found = len(c.entries)
         how = (f"random directions disagree; bisection found {found} wrong "
-               f"entr{'y' if found == 1 else 'ies'}{' (showing the first)' if found >= 5 else ''}"
+               f"entr{'y' if found == 1 else 'ies'}{' and stopped' if found >= 5 else ''}"
                if c.localised else "random directions disagree; the error is spread too thinly to localise")
     lines = [f"  {c.name} ({shape}): WRONG ({how})"]
     for e in c.entries[:_SHOWN_ENTRIES]:

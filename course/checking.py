@@ -256,10 +256,10 @@ def _compare_arrays(actual: Any, expected: Any, rtol: float, atol: float, what: 
         diag = diagnose(actual, exp, rtol=rtol, atol=atol, what=what)
     except Exception:  # noqa: BLE001 - a diagnosis is a bonus, never a reason to fail
         diag = None
+    if act is None:
+        return f"{_cap(what)} is {_kind(actual)}, not a number or an array of real numbers", None
     if diag is not None and diag.name in _AS_PROBLEM:
         return diag.message, None
-    if act is None:
-        return f"{_cap(what)} is {_kind(actual)}, not a number or an array of numbers", None
     if act.shape != exp.shape:
         return f"{_cap(what)} has shape {act.shape} but should have shape {exp.shape}", None
     bad_finite = ~np.isfinite(act) & np.isfinite(exp)

@@ -1,0 +1,75 @@
+"""Chapter 1 reference functions (course.chain_rule) against HIPS autograd, and their input checks."""
+from __future__ import annotations
+
+import autograd.numpy as anp
+import numpy as np
+import pytest
+from autograd import elementwise_grad
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from course import chain_rule as cr
+from course.exercises import ch01
+
+xs = st.lists(st.floats(-3, 3), min_size=1, max_size=6).map(np.array)
+fast = settings(max_examples=40, deadline=None)
+
+PAIRS = [  # (numpy f, autograd f) for elementwise functions
+    (np.sin, anp.sin), (np.exp, anp.exp), (np.tanh, anp.tanh), (ch01.cubic, lambda x: x**3 - 2 * x),
+]
+
+
+@fast
+@given(xs, st.sampled_from(range(len(PAIRS))), st.floats(1e-4, 1e-2))
+def test_central_difference_is_second_order_accurate(x, k, h):
+    f, af = PAIRS[k]
+    exact = elementwise_grad(af)(x)
+    got = cr.central_difference(f, x, h)
+    assert got.shape == x.shape
+    # truncation error h^2/6 |f'''| with |f'''| <= 30 on [-3, 3] for these functions
+    assert np.allclose(got, exact, atol=6 * h**2 + 1e-9, rtol=0)
+
+
+def test_forward_difference_is_only_first_order():
+    x = np.array([0.5])
+    errors = [abs(cr.forward_difference(np.exp, x, h) - np.exp(x))[0] for h in (1e-2, 5e-3)]
+    assert 1.8 < errors[0] / errors[1] < 2.2
+    errors = [abs(cr.central_difference(np.exp, x, h) - np.exp(x))[0] for h in (1e-2, 5e-3)]
+    assert 3.8 < errors[0] / errors[1] < 4.2
+
+
+@fast
+@given(xs)
+def test_chain_rule_derivative_matches_autograd(x):
+    x = np.clip(x, -1.5, 1.5)
+    got = cr.chain_rule_derivative(np.cos, ch01.cubic, ch01.cubic_prime, x)
+    exact = elementwise_grad(lambda t: anp.sin(t**3 - 2 * t))(x)
+    assert np.allclose(got, exact, rtol=1e-12, atol=1e-12)
+
+
+@fast
+@given(xs)
+def test_two_path_derivative_matches_autograd(x):
+    got = cr.two_path_derivative(x)
+    exact = elementwise_grad(lambda t: t**2 * anp.sin(t))(x)
+    assert np.allclose(got, exact, rtol=1e-12, atol=1e-12)
+    assert np.allclose(cr.two_path_function(x), x**2 * np.sin(x))
+
+
+def test_scalars_stay_scalars():
+    assert np.ndim(cr.central_difference(np.sin, 1.0, 1e-3)) == 0
+    assert np.ndim(cr.two_path_derivative(1.0)) == 0
+    assert np.ndim(cr.chain_rule_derivative(np.cos, np.sin, np.cos, 0.3)) == 0
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: cr.central_difference(3.0, 1.0, 1e-3), TypeError, "f: expected a function"),
+    (lambda: cr.central_difference(np.sin, "1", 1e-3), TypeError, "x: expected"),
+    (lambda: cr.central_difference(np.sin, 1.0, 0.0), ValueError, "h: expected a finite step > 0"),
+    (lambda: cr.forward_difference(np.sin, 1.0, True), TypeError, "h: expected a positive float"),
+    (lambda: cr.chain_rule_derivative(np.cos, None, np.cos, 1.0), TypeError, "g: expected a function"),
+    (lambda: cr.two_path_derivative([1, [2]]), TypeError, "x: expected"),
+])
+def test_bad_input_is_refused_naming_the_argument(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

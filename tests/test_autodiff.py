@@ -260,6 +260,10 @@ def test_fan_out_accumulates() -> None:
     (a * a).backward()
     assert a.grad == 6.0
 
+    a, z = Value(2.0), Value(1.0)
+    ((a + z) * a).backward()            # a reaches the root directly and through a + z
+    assert (a.grad, z.grad) == (5.0, 2.0)
+
     # diamond: a feeds two paths that meet again; d/da (a*2 + a.exp())(a*3) by the product rule
     a = Value(0.7)
     left, right = a * 2.0 + a.exp(), a * 3.0
@@ -370,7 +374,7 @@ def gate_rule_violations(cls: type, a: float, b: float, g: float) -> list[str]:
     winner_first = a >= b                       # tie: self (the first argument) wins
     if run(lambda x, y: x.max(y)) != ([g, 0.0] if winner_first else [0.0, g]):
         violations.append("max gate must route: the larger input gets the upstream gradient, the other 0")
-    if run(lambda x, y: x + x) != [g + g, 0.0]:
+    if run(lambda x, y: x + x) != [g + g, 0.0] or run(lambda x, y: (x + y) + x) != [g + g, g]:
         violations.append("copy gate must add: a node used twice gets the sum of both gradients")
     return violations
 

@@ -1,0 +1,235 @@
+"""The notebook pipeline: solutions/ -> nbgrader -> notebooks/, and autograding, for every chapter.
+
+Fast tests read the notebooks: grade cells follow the pattern of graders/generate.py with the
+points of their specs, and the learner notebooks leak no solution, hidden test or output.
+Slow tests run the real thing in a temporary course directory (never in the repository):
+nbgrader generate_assignment (and compare with notebooks/), every solution notebook executed top
+to bottom by nbclient, and nbgrader autograde of two submissions per chapter: the solution
+(full marks, no error anywhere) and the untouched learner notebook (0; no error in its setup or
+grade cells, and elsewhere only the stubs' own NotImplementedError).
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course.exercises import all_specs
+from graders import generate as gen
+
+ROOT = gen.REPO_ROOT
+CHAPTERS = gen.chapters()
+SPECS = {spec.name: spec for spec in all_specs()}
+MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+_GRADE_HEAD = re.compile(r"# grade: (ch\d\d\.\w+) — \S")
+
+
+def _notebooks(kind: str, chapter: str) -> list[Path]:
+    return sorted((ROOT / kind / chapter).glob("*.ipynb"))
+
+
+def _meta(cell) -> dict:
+    return cell.metadata.get("nbgrader", {})
+
+
+def _region(source: str, begin: str, end: str) -> list[str]:
+    """Lines strictly between the ``### BEGIN ...`` and ``### END ...`` markers."""
+    out, inside = [], False
+    for line in source.splitlines():
+        if begin in line:
+            inside = True
+        elif end in line:
+            inside = False
+        elif inside:
+            out.append(line)
+    return out
+
+
+def _grade_cells(nb) -> dict[str, object]:
+    cells = {}
+    for cell in nb.cells:
+        if _meta(cell).get("grade") and cell.cell_type == "code":
+            match = _GRADE_HEAD.match(cell.source)
+            assert match, f"grade cell {_meta(cell).get('grade_id')} must start with '# grade: chNN.name — ...'"
+            cells[match.group(1)] = cell
+    return cells
+
+
+def test_there_are_chapters_with_notebooks():
+    assert CHAPTERS and "ch01_chain_rule" in CHAPTERS
+    for chapter in CHAPTERS:
+        assert _notebooks("solutions", chapter) and _notebooks("notebooks", chapter), chapter
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_grade_cells_follow_the_pattern_and_the_specs_points(chapter):
+    prefix = chapter[:4] + "."
+    graded: dict[str, object] = {}
+    for path in _notebooks("solutions", chapter):
+        nb = nbformat.read(path, as_version=4)
+        ids = [_meta(c)["grade_id"] for c in nb.cells if _meta(c)]
+        assert len(ids) == len(set(ids)), f"duplicate grade_id in {path.name}"
+        assert all(_meta(c).get("schema_version") == 3 for c in nb.cells if _meta(c))
+        assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), "strip outputs"
+        code = [c.source for c in nb.cells if c.cell_type == "code" and not _meta(c)]
+        solution_ids = {_meta(c)["grade_id"] for c in nb.cells if _meta(c).get("solution")}
+        for name, cell in _grade_cells(nb).items():
+            assert name not in graded, f"{name} graded twice"
+            graded[name] = cell
+            meta, spec = _meta(cell), SPECS.get(name)
+            assert spec is not None, f"grade cell for unknown exercise {name}"
+            stem = name.replace(".", "-", 1)
+            assert meta["grade_id"] == stem and meta["locked"] and not meta["solution"]
+            assert float(meta["points"]) == spec.points, f"{name}: cell {meta['points']} != spec {spec.points}"
+            hidden = "\n".join(_region(cell.source, "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"))
+            visible = cell.source.split("### BEGIN HIDDEN TESTS")[0]
+            assert f'check("{name}", ' in visible and f'grade("{name}", ' in hidden
+            assert cell.source.rstrip().endswith("_report.score")
+            assert f"{stem}-solution" in solution_ids, f"{name}: no solution cell {stem}-solution"
+            assert any(s.strip().startswith(f'check("{name}", ') for s in code), f"{name}: no self-check cell"
+        for cell in nb.cells:
+            if _meta(cell).get("solution"):
+                assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
+                assert cell.source.lstrip().startswith("def "), "signature stays visible"
+    assert set(graded) == {n for n in SPECS if n.startswith(prefix)}, "every exercise has one grade cell"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_learner_notebooks_leak_no_solution_hidden_test_or_output(chapter):
+    secrets: set[str] = set()
+    for path in _notebooks("solutions", chapter):
+        for cell in nbformat.read(path, as_version=4).cells:
+            for begin, end in (("BEGIN SOLUTION", "END SOLUTION"), ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")):
+                secrets |= {ln.strip() for ln in _region(cell.source, begin, end)
+                            if len(ln.strip()) > 5 and not ln.strip().startswith("#")}
+    assert secrets
+    for path in _notebooks("notebooks", chapter):
+        nb = nbformat.read(path, as_version=4)
+        for i, cell in enumerate(nb.cells):
+            assert not any(m in cell.source for m in MARKERS), f"{path.name} cell {i}: marker left"
+            assert not cell.get("outputs"), f"{path.name} cell {i}: has outputs"
+            lines = {ln.strip() for ln in cell.source.splitlines()}
+            leaked = secrets & lines
+            assert not leaked, f"{path.name} cell {i} shows solution/hidden lines: {sorted(leaked)}"
+            if cell.cell_type == "code":
+                assert "grade(" not in cell.source, f"{path.name} cell {i} calls grade()"
+            if _meta(cell).get("solution"):
+                assert "raise NotImplementedError()" in cell.source
+
+
+def test_the_repository_holds_no_gradebook_or_grading_output():
+    for name in ("gradebook.db", "submitted", "autograded", "feedback", ".nbgrader.log"):
+        assert not (ROOT / name).exists(), f"{name} must not be in the repository"
+
+
+# ----------------------------------------------------------------------------------------------
+# slow: real nbgrader and kernels, in a temporary course directory
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """A temporary nbgrader course: solutions/ copied, notebooks generated, own gradebook."""
+    root = tmp_path_factory.mktemp("course")
+    shutil.copytree(ROOT / "solutions", root / "solutions",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    db_url = f"sqlite:///{root / 'gradebook.db'}"
+    gen.generate(root=root, db_url=db_url)
+    return root, db_url
+
+
+def _autograde(root: Path, db_url: str, chapter: str, student: str, notebooks: list[Path]) -> None:
+    from nbgrader.converters import Autograde
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.utils import capture_log
+
+    folder = root / "submitted" / student / chapter
+    folder.mkdir(parents=True)
+    for nb in notebooks:
+        shutil.copy(nb, folder / nb.name)
+    cfg = gen.load_config(root=root, db_url=db_url)
+    coursedir = CourseDirectory(config=cfg)
+    coursedir.assignment_id, coursedir.student_id = chapter, student
+    app = Autograde(coursedir=coursedir, config=cfg)
+    app.force, app.create_student = True, True
+    with gen._tools_on_path():
+        result = capture_log(app)
+    assert result["success"], result.get("log", "") + result.get("error", "")
+
+
+def _errors(path: Path) -> list[str]:
+    """Error outputs and stderr streams of every cell of an executed notebook."""
+    nb = nbformat.read(path, as_version=4)
+    found = []
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                found.append(f"cell {i}: {out.ename}: {out.evalue}")
+            elif out.output_type == "stream" and out.name == "stderr":
+                found.append(f"cell {i}: stderr: {out.text[:200]}")
+    return found
+
+
+@pytest.mark.slow
+def test_notebooks_are_up_to_date_with_solutions(course):
+    root, _ = course
+    diffs = gen.notebook_differences(root / "notebooks", ROOT / "notebooks")
+    assert not diffs, "run `python -m graders generate`:\n" + "\n".join(diffs)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_solution_notebook_runs_top_to_bottom(chapter, tmp_path):
+    from nbclient import NotebookClient
+
+    for path in _notebooks("solutions", chapter):
+        nb = nbformat.read(path, as_version=4)
+        NotebookClient(nb, timeout=120, kernel_name="python3",
+                       resources={"metadata": {"path": str(tmp_path)}}).execute()
+        out = tmp_path / path.name
+        nbformat.write(nb, out)
+        assert not _errors(out), _errors(out)
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")   # nbgrader's gradebook, not ours
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_autograding_scores_the_solution_full_and_the_untouched_notebook_zero(course, chapter):
+    from nbgrader.api import Gradebook
+
+    root, db_url = course
+    _autograde(root, db_url, chapter, "solution", _notebooks("solutions", chapter))
+    _autograde(root, db_url, chapter, "untouched", sorted((root / "notebooks" / chapter).glob("*.ipynb")))
+    with Gradebook(db_url) as gb:
+        full = gb.find_submission(chapter, "solution")
+        blank = gb.find_submission(chapter, "untouched")
+        assert full.max_score == sum(s.points for s in SPECS.values() if s.name.startswith(chapter[:4] + "."))
+        assert full.score == full.max_score, [(g.name, g.score) for nb in full.notebooks for g in nb.grades]
+        assert blank.score == 0, [(g.name, g.score) for nb in blank.notebooks for g in nb.grades]
+    for path in sorted((root / "autograded" / "solution" / chapter).glob("*.ipynb")):
+        assert not _errors(path), f"solution: {_errors(path)}"
+    for path in sorted((root / "autograded" / "untouched" / chapter).glob("*.ipynb")):
+        assert not _stub_unrelated_errors(path), f"untouched: {_stub_unrelated_errors(path)}"
+
+
+def _stub_unrelated_errors(path: Path) -> list[str]:
+    """Errors of an executed untouched learner notebook that the stubs do not explain.
+
+    Grade cells and the setup (everything before the first exercise) must never fail; a demo
+    cell after an exercise may call the learner's function, whose stub raises
+    NotImplementedError, and only that error is expected there.
+    """
+    nb = nbformat.read(path, as_version=4)
+    first_exercise = min((i for i, c in enumerate(nb.cells) if _meta(c).get("solution")), default=len(nb.cells))
+    found = []
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            stub = out.output_type == "error" and out.ename == "NotImplementedError"
+            if out.output_type == "stream" and out.name == "stderr":
+                found.append(f"cell {i}: stderr: {out.text[:200]}")
+            elif out.output_type == "error" and (not stub or _meta(cell).get("grade") or i < first_exercise):
+                found.append(f"cell {i}: {out.ename}: {out.evalue}")
+    return found

@@ -109,6 +109,8 @@ def _lines(result: GradcheckResult) -> list[str]:
     for c in checks:
         if c.kinks and c.passed:
             lines.append("  " + _kink_line(c))
+        if c.note and c.passed:
+            lines.append(f"  {c.name}: {c.note}")
     lines += [f"  note: {n}" for n in result.notes]
     if len(lines) > MAX_LINES:
         cut = len(lines) - (MAX_LINES - 1)

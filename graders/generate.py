@@ -121,10 +121,6 @@ def generate(which: list[str] | None = None, *, root: Path | None = None,
     GenerateError
         If nbgrader fails; the message carries nbgrader's log.
     """
-    from nbgrader.converters import GenerateAssignment
-    from nbgrader.coursedir import CourseDirectory
-    from nbgrader.utils import capture_log
-
     cfg = load_config(root=root, db_url=db_url)
     course_root = Path(cfg.CourseDirectory.root)
     known = chapters(course_root)
@@ -133,6 +129,10 @@ def generate(which: list[str] | None = None, *, root: Path | None = None,
     if unknown:
         raise ValueError(f"which: expected chapter folders of {course_root / 'solutions'} "
                          f"({', '.join(known) or 'none'}), got {unknown}")
+    from nbgrader.converters import GenerateAssignment   # slow to import: only when needed
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.utils import capture_log
+
     if db_url is None and cfg.CourseDirectory.db_url.startswith("sqlite:///"):
         Path(cfg.CourseDirectory.db_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     release = course_root / cfg.CourseDirectory.release_directory

@@ -120,6 +120,21 @@ def test_learner_notebooks_leak_no_solution_hidden_test_or_output(chapter):
                 assert "raise NotImplementedError()" in cell.source
 
 
+def test_generate_command_refuses_an_unknown_chapter(capsys):
+    from graders.__main__ import main
+
+    assert main(["generate", "ch99_nothing"]) == 1
+    err = capsys.readouterr().err
+    assert "ch99_nothing" in err and "ch01_chain_rule" in err
+
+
+def test_the_gradebook_is_configured_outside_the_repository():
+    url = gen.load_config().CourseDirectory.db_url
+    assert url.startswith("sqlite:///")
+    path = Path(url[len("sqlite:///"):]).resolve()
+    assert ROOT.resolve() not in path.parents
+
+
 def test_the_repository_holds_no_gradebook_or_grading_output():
     for name in ("gradebook.db", "submitted", "autograded", "feedback", ".nbgrader.log"):
         assert not (ROOT / name).exists(), f"{name} must not be in the repository"

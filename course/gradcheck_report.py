@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from course.diagnosis import Diagnosis, diagnose
+from course.diagnosis_patterns import OFFSET_HINT, offset_amount
 from course.gradcheck_engine import TensorCheck
 
 __all__ = ["GradcheckError", "GradcheckResult", "name_cause"]
@@ -186,9 +187,13 @@ def name_cause(check: TensorCheck, analytic: np.ndarray, *, batch_size: int | No
         flipped = np.array([float(analytic.T.ravel() @ p[2]) for p in check.projections])
         if np.allclose(flipped, c, rtol=loose, atol=tol) and not np.allclose(analytic, analytic.T):
             return diagnose(analytic.T, analytic, what=what)  # phrased by the "transposed" pattern
-    if len(check.entries) >= 3:
+    if len(check.entries) >= 2:
         ea = np.array([e.analytic for e in check.entries])
         en = np.array([e.numeric for e in check.entries])
+        amount = offset_amount(ea - en, batch_size, tol)
+        if amount is not None:
+            return Diagnosis("offset", f"{what[:1].upper() + what[1:]} differs from the numerical value by "
+                                       f"exactly {amount} at every wrong entry found: {OFFSET_HINT}.")
         found = diagnose(ea, en, batch_size=batch_size, rtol=loose, atol=tol, what=what)
         if found is not None and found.name in ("mask", "activation", "sign", "factor", "zeros"):
             return found

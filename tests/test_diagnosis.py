@@ -107,9 +107,21 @@ def test_entries_rows_and_columns():
     a[:, 4] *= 3
     assert "column 4" in diagnose(a, e).message
     a = e.copy()
-    a.flat[[1, 5, 9, 20, 44, 60]] += 1  # six entries, scattered
+    a.flat[[1, 5, 9, 20, 44, 60]] += np.arange(1.0, 7.0)  # six entries, scattered, different errors
     d = diagnose(a, e)
     assert d.name == "entries" and "and 2 more" in d.message
+
+
+def test_offset_pattern():
+    rng = np.random.default_rng(6)
+    p = rng.dirichlet(np.ones(4), size=6).T  # (4, 6) columns sum to 1
+    y = rng.integers(0, 4, 6)
+    Y = np.eye(4)[:, y]
+    d = diagnose(p / 6, (p - Y) / 6, batch_size=6)
+    assert d.name == "offset" and "+1/m (m = 6" in d.message and "6 of 24 entries" in d.message
+    e = rng.normal(size=(3, 3))
+    d = diagnose(e + 0.25, e)
+    assert d.name == "offset" and "everywhere" in d.message
 
 
 def test_mask_patterns():

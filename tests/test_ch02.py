@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from course import functions
-from course.checking import check, grade
+from course.checking import check, grade, run_spec
 from course import jacobian as cj
 from course.exercises import ch02
 
@@ -287,7 +287,9 @@ def test_check_accepts_a_correct_solution(spec):
 
 
 @pytest.mark.parametrize("spec", ch02.SPECS, ids=lambda s: s.name)
-def test_calling_the_course_reference_scores_zero(spec):
+def test_the_reference_passes_but_calling_it_scores_zero(spec):
+    allowed = run_spec(spec, spec.reference, mode="grade", seed=0, enforce_forbidden=False)
+    assert allowed and allowed.score == pytest.approx(spec.points), allowed
     report = grade(spec.name, spec.reference, seed=0)
     assert report.forbidden is not None and report.score == 0.0
 
@@ -303,31 +305,3 @@ def test_check_rejects_and_names_every_bug(spec, bug):
     assert bug.name in {c.bug for c in report.cases if not c.passed}, (bug.name, report)
     assert grade(spec.name, bug.impl, seed=7).score < spec.points
 
-
-# ----------------------------------------------------------------------------
-# the solution notebook runs top to bottom and earns full marks
-# ----------------------------------------------------------------------------
-
-
-@pytest.mark.slow
-def test_solution_notebook_runs_and_scores_full_marks(tmp_path):
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parent.parent / "solutions" / "ch02_jacobian" / "jacobian.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    nbclient.NotebookClient(nb, timeout=60, kernel_name="python3",
-                            resources={"metadata": {"path": str(tmp_path)}}).execute()
-    scores = {}
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type != "code":
-            continue
-        assert not [o for o in cell.outputs if o.output_type == "stream" and o.name == "stderr"], cell.source
-        if meta.get("grade"):
-            (result,) = [o for o in cell.outputs if o.output_type == "execute_result"]
-            scores[meta["grade_id"]] = (float(result.data["text/plain"]), meta["points"])
-    assert sorted(scores) == sorted("ch02-" + s.name.split(".", 1)[1] for s in ch02.SPECS)
-    for grade_id, (score, points) in scores.items():
-        assert score == points == SPEC_BY_NAME["ch02." + grade_id[len("ch02-"):]].points, grade_id

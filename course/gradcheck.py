@@ -23,8 +23,8 @@ How it measures (details in :mod:`course.gradcheck_engine`):
 * central differences in float64, step ``cbrt(eps) * max(1, |x|)``;
 * ``mode="exhaustive"`` perturbs every entry; ``mode="directional"`` compares
   ``<g, v>`` with ``(f(x + t v) - f(x - t v)) / 2t`` for 3 random directions
-  ``v`` with entries ``+-1/sqrt(n)``, with a tolerance relative to ``||g||``,
-  and localises wrong entries by bisection; ``mode="auto"`` (default) is
+  unit vectors ``v`` (random signs, comparable magnitudes), with a tolerance
+  relative to ``||g||``, and localises wrong entries by bisection; ``mode="auto"`` (default) is
   exhaustive for tensors of at most 100 entries, directional above;
 * a pass means ``|analytic - numeric| <= atol + rtol * scale + rounding``;
   ``rtol`` defaults to 1e-6 (1e-4 when the analytic side is float32, 1e-3 when

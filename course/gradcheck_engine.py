@@ -30,7 +30,7 @@ difference happens to agree.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -114,6 +114,7 @@ class TensorCheck:
     n_wrong: int | None = 0          # None: not counted (directional mode)
     kinks: list[Kink] = field(default_factory=list)
     localised: bool = True
+    complete: bool = False                  # directional: the bisection searched every entry
     numeric: np.ndarray | None = None       # exhaustive: full numeric Jacobian
     projections: list[tuple[float, float, np.ndarray]] = field(default_factory=list)  # (a, c, w), a = <g, w>
     diagnosis: object = None
@@ -260,15 +261,19 @@ def check_directional(p: Probe, *, rng: np.random.Generator, directions: int, rt
                       max_entries: int) -> TensorCheck:
     """Compare ``<g, v>`` with a central difference along a few random directions; localise failures.
 
-    ``v`` has entries ``+-1/sqrt(n)`` (Rademacher), so every entry contributes
-    equally and no entry is hidden by a tiny component. The tolerance is
-    relative to ``||g||``, not to ``|<g, v>|`` (which can be unluckily small):
-    ``rtol * ||g|| * max(1/sqrt(n), 1e-2)``. A single wrong entry ``e``
-    changes ``<g, v>`` by ``e / sqrt(n)``, so it is caught when
-    ``|e| > rtol * ||g||`` (up to n = 10 000) or ``|e| > 1e-2 rtol sqrt(n) ||g||``
-    above: for 100 000 entries of similar size, an error of about 0.1% of one
-    entry. A failing direction is then bisected (each half renormalised to unit
-    length) down to the wrong entries, at most ``max_entries`` of them.
+    ``v`` has random signs and magnitudes within a factor 2 of each other
+    (:func:`_direction`), so every entry contributes comparably, no entry is
+    hidden by a tiny component, and equal errors cannot cancel exactly. The
+    tolerance is relative to ``||g||``, not to ``|<g, v>|`` (which can be
+    unluckily small): ``rtol * ||g|| * max(1/sqrt(n), 1e-2)``. A single wrong
+    entry ``e`` changes ``<g, v>`` by at least ``0.65 e / sqrt(n)``, so it is
+    caught when ``|e| > 1.6 rtol ||g||`` (up to n = 10 000) or
+    ``|e| > 1.6e-2 rtol sqrt(n) ||g||`` above: for 100 000 entries of similar
+    size, an error of about 0.2% of one entry. A failing direction is then
+    bisected (each half renormalised to unit length) down to the wrong
+    entries, at most ``max_entries`` of them; if fewer were found, one more
+    random direction, with those entries replaced by their numeric values,
+    tells whether they explain the whole discrepancy (``complete``).
     """
     if p.analytic.shape[0] != 1:
         raise ValueError("directional checks need a scalar output; scalarise the probe first")
@@ -282,7 +287,7 @@ def check_directional(p: Probe, *, rng: np.random.Generator, directions: int, rt
     out = TensorCheck(p.name, p.base.shape, "directional", n_wrong=None)
     failing = None
     for _ in range(directions):
-        v = (rng.integers(0, 2, size=n) * 2.0 - 1.0) / np.sqrt(n)
+        v = _direction(rng, n)
         verdict = _judge(p, v.reshape(p.base.shape), t0, scale_of=scale, ref=ref, rtol=rtol, atol=atol)
         out.projections.append((float(verdict.a[0]), float(verdict.c[0]), verdict.d / (2 * t0)))
         if verdict.kink[0]:
@@ -292,10 +297,29 @@ def check_directional(p: Probe, *, rng: np.random.Generator, directions: int, rt
             out.passed = False
             failing = v if failing is None else failing
     if failing is not None:
-        out.entries, out.localised = _bisect(p, failing, t0, rtol=rtol, atol=atol, max_entries=max_entries,
-                                             g=g, ref=ref)
+        out.entries, out.localised, out.complete = _bisect(p, failing, t0, rtol=rtol, atol=atol,
+                                                           max_entries=max_entries, g=g, ref=ref)
+        if out.complete:
+            # do the entries found explain everything? replace them by their numeric values and look again
+            fixed = g.copy()
+            for e in out.entries:
+                fixed[np.ravel_multi_index(e.index, p.base.shape) if e.index else 0] = e.numeric
+            again = _judge(replace(p, analytic=fixed[None, :]), _direction(rng, n).reshape(p.base.shape), t0,
+                           scale_of=scale, ref=ref, rtol=rtol, atol=atol)
+            out.complete = bool(again.ok[0])
     out.evaluations = p.calls[0] - start
     return out
+
+
+def _direction(rng: np.random.Generator, n: int) -> np.ndarray:
+    """A random unit vector with random signs and magnitudes uniform in [1, 2] (before normalising).
+
+    Like Rademacher +-1/sqrt(n), every entry contributes comparably (none more
+    than twice another), so no entry hides behind a tiny component; unlike
+    it, equal errors of opposite sign cannot cancel exactly.
+    """
+    v = (rng.integers(0, 2, size=n) * 2.0 - 1.0) * rng.uniform(1.0, 2.0, size=n)
+    return v / np.linalg.norm(v)
 
 
 def _directional_scale(g_norm: float, n: int) -> Callable:
@@ -312,8 +336,12 @@ def _directional_scale(g_norm: float, n: int) -> Callable:
 
 
 def _bisect(p: Probe, v: np.ndarray, t0: float, *, rtol: float, atol: float, max_entries: int,
-            g: np.ndarray, ref: np.ndarray) -> tuple[list[Entry], bool]:
-    """Recursive halving of the support of a failing direction ``v``."""
+            g: np.ndarray, ref: np.ndarray) -> tuple[list[Entry], bool, bool]:
+    """Recursive halving of the support of a failing direction ``v``.
+
+    Returns the wrong entries found, whether any was found, and whether the
+    search was complete (neither the entry cap nor the evaluation budget hit).
+    """
     n = v.size
     scale = _directional_scale(float(np.linalg.norm(g)), n)
     budget = 4 * max_entries * (int(np.ceil(np.log2(max(n, 2)))) + 1)
@@ -333,13 +361,13 @@ def _bisect(p: Probe, v: np.ndarray, t0: float, *, rtol: float, atol: float, max
                 continue
             if half.size == 1:
                 k = int(half[0])
-                numeric = float(verdict.c[0] * np.sign(u[k]))
+                numeric = float(verdict.c[0] / u[k])  # u = +-e_k
                 found.append(Entry(_index(p, 0, k), float(g[k]), numeric,
                                    abs(g[k] - numeric) / max(abs(g[k]), abs(numeric), 1e-300)))
             else:
                 failing.append(half)
         stack.extend(reversed(failing))  # depth first, lower indices first
-    return found[:max_entries], bool(found)
+    return found[:max_entries], bool(found), not stack
 
 
 def _index(p: Probe, i: int, j: int) -> tuple[int, ...]:

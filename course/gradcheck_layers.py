@@ -295,19 +295,19 @@ def _locate(model: Any, X: np.ndarray, checks: list[TensorCheck], *, mode: str, 
             inputs.append(np.array(a, dtype=np.float64))
             a = layer.forward(a)
         if np.allclose(a, model.forward(X.copy()), rtol=1e-12, atol=1e-12):
-            found, top = [], None
+            found, top, any_failed = [], None, False
             for i in reversed(range(len(layers))):
                 sub = gradcheck_layer(layers[i], inputs[i], mode=mode, rtol=rtol, atol=atol, rng=rng)
-                if not sub.passed:
-                    bad = next(c for c in sub.checks if not c.passed)
-                    cause = bad.diagnosis.message if bad.diagnosis is not None else "no pattern named"
-                    found.append(f"checked alone, layers[{i}] ({type(layers[i]).__name__}) is wrong in "
-                                 f"{', '.join(sub.failed)}: {cause}")
-                    if top is None and "x" in sub.failed:
-                        top = i  # the highest layer that passes a wrong gradient down
-            if found:
-                if top is not None:
-                    _blame_upstream(checks, top)
+                any_failed |= not sub.passed
+                if "x" in sub.failed:  # passes a wrong gradient down: the model-level causes cannot show this
+                    bad = sub.checks[0]
+                    cause = f": {bad.diagnosis.message}" if bad.diagnosis is not None else ""
+                    found.append(f"checked alone, layers[{i}] ({type(layers[i]).__name__}) passes a wrong "
+                                 f"gradient down (dx){cause}")
+                    top = i if top is None else top
+            if top is not None:
+                _blame_upstream(checks, top)
+            if any_failed:
                 return found[:2]
             return ["every layer passes when checked alone, so the error is in how the model chains them "
                     "(a layer skipped or run twice, gradients overwritten instead of accumulated, wrong order)"]

@@ -187,6 +187,11 @@ def name_cause(check: TensorCheck, analytic: np.ndarray, *, batch_size: int | No
         flipped = np.array([float(analytic.T.ravel() @ p[2]) for p in check.projections])
         if np.allclose(flipped, c, rtol=loose, atol=tol) and not np.allclose(analytic, analytic.T):
             return diagnose(analytic.T, analytic, what=what)  # phrased by the "transposed" pattern
+    if check.complete and 1 <= len(check.entries) <= 3:
+        which = ", ".join("[" + ", ".join(map(str, e.index)) + "]" for e in check.entries)
+        return Diagnosis("entries", f"Only {which} of {check.name} {'is' if len(check.entries) == 1 else 'are'} "
+                                    f"wrong (bisection over all entries found no other): look for code that "
+                                    f"writes single entries, e.g. an index that is off by one.")
     if len(check.entries) >= 2:
         ea = np.array([e.analytic for e in check.entries])
         en = np.array([e.numeric for e in check.entries])

@@ -131,6 +131,24 @@ def test_directional_tolerance_is_relative_to_the_whole_gradient(rng):
     assert not r and [e.index for e in r.checks[0].entries] == [(7,)]
 
 
+def test_equal_errors_do_not_cancel(rng):
+    """Two equal wrong entries: with +-1/sqrt(n) directions they cancel in half of all directions
+    (so all 3 directions miss them 1 time in 8); random magnitudes make that impossible."""
+    x = rng.normal(size=10_000)
+    for seed in range(20):
+        i, j = np.random.default_rng(seed).choice(10_000, size=2, replace=False)
+
+        def df(v, i=i, j=j):
+            g = dcube(v)
+            g[[i, j]] += 1.0
+            return g
+
+        r = gradcheck(cube, df, x, rng=np.random.default_rng(seed))
+        assert not r, f"seed {seed}"
+        assert sorted(e.index for e in r.checks[0].entries) == sorted([(int(i),), (int(j),)])
+        assert r.checks[0].complete
+
+
 def test_error_spread_over_everything_reports_at_most_five_entries(rng):
     x = rng.normal(size=5000)
     r = gradcheck(cube, lambda v: 2 * dcube(v), x)

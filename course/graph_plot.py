@@ -129,9 +129,12 @@ class _Layout:
 
     def blocked(self, first: int, last: int) -> list[tuple[float, float]]:
         """The y intervals taken by boxes and circles in columns first..last."""
-        half = {v: max(_BOX_H / 2, _op_radius(v) if v._prev else 0.0) + _CLEARANCE for v in self.y}
-        return [(self.y[v] - half[v], self.y[v] + half[v])
-                for v in self.y if first <= self.column[v] <= last]
+        intervals = []
+        for v in self.y:
+            if first <= self.column[v] <= last:
+                half = max(_BOX_H / 2, _op_radius(v) if v._prev else 0.0) + _CLEARANCE
+                intervals.append((self.y[v] - half, self.y[v] + half))
+        return intervals
 
 
 def _layout(root: Value, show_grad: bool) -> _Layout:

@@ -163,6 +163,7 @@ def _directional_jacobian(probe: Probe, rng: np.random.Generator, rtol: float, a
     check = check_directional(scalar, rng=rng, directions=DIRECTIONS, rtol=rtol, atol=atol,
                               max_entries=MAX_ENTRIES)
     check.shape = probe.analytic.shape
+    check.evaluations += 1  # f(x) itself
     check.projections = []  # projections of u^T J do not name Jacobian patterns
     if not check.passed and check.entries:
         cols = [int(np.ravel_multi_index(e.index, probe.base.shape)) if e.index else 0 for e in check.entries]

@@ -182,6 +182,7 @@ def run(probe: Probe, analytic: np.ndarray, mode: str, rng: np.random.Generator,
                               "mode='exhaustive' checks every entry")
     else:
         check = check_exhaustive(probe, rtol=rtol, atol=atol)
+    check.evaluations += 1  # f at the unperturbed point, evaluated when the probe was built
     if not check.passed:
         check.diagnosis = name_cause(check, analytic, batch_size=batch_size, rtol=rtol, atol=atol)
     return check

@@ -14,7 +14,7 @@ from course.losses import mse_loss
 
 
 def cube(x):
-    return float(np.sum(x**3))
+    return float(np.sum(x * x * x))  # x * x * x: several times faster than x**3 on large arrays
 
 
 def dcube(x):

@@ -43,7 +43,7 @@ from typing import Any, Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course.gradcheck_engine import Probe, TensorCheck, check_columns, check_directional
+from course.gradcheck_engine import Probe, TensorCheck, check_columns, check_directional, random_direction
 from course.gradcheck_inputs import (
     DIRECTIONS,
     MAX_ENTRIES,
@@ -129,7 +129,7 @@ def gradcheck(
     n_out = y0.size
     scalar = n_out == 1
     shape = x64.shape if scalar else (n_out, x64.size)
-    what = name if scalar else f"f w.r.t. {name} (the Jacobian, outputs x inputs)"
+    what = f"the gradient for {name}" if scalar else f"the Jacobian of f w.r.t. {name} (outputs x inputs)"
     analytic, bad = as_analytic(raw, shape, what, also=((1, x64.size),) if scalar else ())
     if bad is not None:
         return finish(result, [not_run(name, shape, bad.name, bad.message)], raise_on_fail)
@@ -147,7 +147,8 @@ def gradcheck(
                   eps_of(np.asarray(y_raw).dtype), eps_an, y0)
     try:
         if scalar or not use_directional(mode, x64.size):
-            check = run(probe, analytic, mode, rng, rtol, atol, batch_size)
+            check = run(probe, analytic, mode, rng, rtol, atol, batch_size, what=what)
+            check.shape = shape
         else:
             check = _directional_jacobian(probe, rng, rtol, atol)
     except InputModifiedError as exc:
@@ -157,9 +158,10 @@ def gradcheck(
 
 def _directional_jacobian(probe: Probe, rng: np.random.Generator, rtol: float, atol: float) -> TensorCheck:
     """Directional check of a Jacobian: scalarise with a random ``u``, then check the wrong columns fully."""
-    u = rng.standard_normal(probe.analytic.shape[0])
-    scalar = Probe(probe.name, probe.base, (u @ probe.analytic)[None, :], lambda v: np.array([u @ probe.evaluate(v)]),
-                   probe.store, probe.eps_numeric, probe.eps_analytic, np.array([u @ probe.f0]), probe.calls)
+    u = random_direction(rng, probe.analytic.shape[0])  # every output weighs in, none by a tiny amount
+    scalar = Probe(probe.name, probe.base, (u @ probe.analytic)[None, :],
+                   lambda v: np.array([u @ probe.evaluate(v)]), probe.store, probe.eps_numeric,
+                   probe.eps_analytic, np.array([u @ probe.f0]), probe.calls)
     check = check_directional(scalar, rng=rng, directions=DIRECTIONS, rtol=rtol, atol=atol,
                               max_entries=MAX_ENTRIES)
     check.shape = probe.analytic.shape

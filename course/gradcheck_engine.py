@@ -35,7 +35,8 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["Probe", "Entry", "Kink", "TensorCheck", "check_exhaustive", "check_directional", "check_columns"]
+__all__ = ["Probe", "Entry", "Kink", "TensorCheck", "check_exhaustive", "check_directional", "check_columns",
+           "random_direction"]
 
 _NOISE_ULPS = 64.0      # rounding allowance, in units of eps, per evaluation
 _LEVELS = 3             # steps t, t/4, t/16
@@ -146,7 +147,8 @@ def _measure(p: Probe, v: np.ndarray, t: float, support: np.ndarray | None):
         jd_abs = np.abs(p.analytic[:, support]) @ np.abs(d[support])
     a, c = jd / (2 * t), (fp - fm) / (2 * t)
     left, right = (p.f0 - fm) / t, (fp - p.f0) / t
-    noise = _NOISE_ULPS * (p.eps_numeric * (np.abs(fp) + np.abs(fm) + np.abs(p.f0)) + p.eps_analytic * jd_abs) / (2 * t)
+    rounding = p.eps_numeric * (np.abs(fp) + np.abs(fm) + np.abs(p.f0)) + p.eps_analytic * jd_abs
+    noise = _NOISE_ULPS * rounding / (2 * t)
     return a, c, left, right, noise, d
 
 
@@ -262,7 +264,7 @@ def check_directional(p: Probe, *, rng: np.random.Generator, directions: int, rt
     """Compare ``<g, v>`` with a central difference along a few random directions; localise failures.
 
     ``v`` has random signs and magnitudes within a factor 2 of each other
-    (:func:`_direction`), so every entry contributes comparably, no entry is
+    (:func:`random_direction`), so every entry contributes comparably, no entry is
     hidden by a tiny component, and equal errors cannot cancel exactly. The
     tolerance is relative to ``||g||``, not to ``|<g, v>|`` (which can be
     unluckily small): ``rtol * ||g|| * max(1/sqrt(n), 1e-2)``. A single wrong
@@ -287,7 +289,7 @@ def check_directional(p: Probe, *, rng: np.random.Generator, directions: int, rt
     out = TensorCheck(p.name, p.base.shape, "directional", n_wrong=None)
     failing = None
     for _ in range(directions):
-        v = _direction(rng, n)
+        v = random_direction(rng, n)
         verdict = _judge(p, v.reshape(p.base.shape), t0, scale_of=scale, ref=ref, rtol=rtol, atol=atol)
         out.projections.append((float(verdict.a[0]), float(verdict.c[0]), verdict.d / (2 * t0)))
         if verdict.kink[0]:
@@ -304,14 +306,15 @@ def check_directional(p: Probe, *, rng: np.random.Generator, directions: int, rt
             fixed = g.copy()
             for e in out.entries:
                 fixed[np.ravel_multi_index(e.index, p.base.shape) if e.index else 0] = e.numeric
-            again = _judge(replace(p, analytic=fixed[None, :]), _direction(rng, n).reshape(p.base.shape), t0,
-                           scale_of=scale, ref=ref, rtol=rtol, atol=atol)
+            u = random_direction(rng, n).reshape(p.base.shape)
+            again = _judge(replace(p, analytic=fixed[None, :]), u, t0, scale_of=scale, ref=ref,
+                           rtol=rtol, atol=atol)
             out.complete = bool(again.ok[0])
     out.evaluations = p.calls[0] - start
     return out
 
 
-def _direction(rng: np.random.Generator, n: int) -> np.ndarray:
+def random_direction(rng: np.random.Generator, n: int) -> np.ndarray:
     """A random unit vector with random signs and magnitudes uniform in [1, 2] (before normalising).
 
     Like Rademacher +-1/sqrt(n), every entry contributes comparably (none more

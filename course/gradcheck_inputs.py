@@ -52,7 +52,8 @@ def eps_of(*dtypes: Any) -> float:
     return out
 
 
-def choose_rtol(rtol: float | None, eps_numeric: float, eps_analytic: float, name: str) -> tuple[float, str | None]:
+def choose_rtol(rtol: float | None, eps_numeric: float, eps_analytic: float,
+                name: str) -> tuple[float, str | None]:
     """``rtol`` to use and a note explaining it when float32 is involved.
 
     float64 on both sides: 1e-6 (finite differences agree to ~1e-10, correct
@@ -65,11 +66,11 @@ def choose_rtol(rtol: float | None, eps_numeric: float, eps_analytic: float, nam
     if eps_numeric > EPS64:
         chosen = 1e-3 if rtol is None else float(rtol)
         return chosen, (f"{name} is evaluated in float32, so its finite differences are only float32-accurate "
-                        f"(step cbrt(eps32)); compared with rtol={chosen:g}")
+                        f"(step cbrt(eps32)); compared with rtol={chosen:.0e}")
     if eps_analytic > EPS64:
         chosen = 1e-4 if rtol is None else float(rtol)
-        return chosen, (f"float32 input: the numerical side was computed in float64; the float32 analytic "
-                        f"gradient for {name} is compared with rtol={chosen:g}")
+        return chosen, (f"float32: the numerical side was computed in float64; the float32 analytic "
+                        f"gradient for {name} is compared with rtol={chosen:.0e}")
     return (1e-6 if rtol is None else float(rtol)), None
 
 
@@ -77,6 +78,7 @@ def as_analytic(value: Any, shape: tuple[int, ...], what: str,
                 also: tuple[tuple[int, ...], ...] = ()) -> tuple[np.ndarray, Diagnosis | None]:
     """An analytic gradient as float64 of ``shape``, or why it cannot be used.
 
+    ``what`` names the value in messages (``"the gradient for W"``).
     ``also`` lists other accepted shapes with the same entries (e.g. a
     ``(1, n)`` Jacobian row for a gradient); a size-1 value fits a size-1 shape.
     """
@@ -92,8 +94,8 @@ def as_analytic(value: Any, shape: tuple[int, ...], what: str,
             arr = arr.reshape(shape)
         if arr.shape == shape and np.isfinite(arr).all():
             return arr.astype(np.float64), None
-    found = diagnose(value, np.ones(shape), what=f"the gradient for {what}")
-    return np.zeros(shape), found or Diagnosis("type", f"The gradient for {what} cannot be used.")
+    found = diagnose(value, np.ones(shape), what=what)
+    return np.zeros(shape), found or Diagnosis("type", f"{what} cannot be used.")
 
 
 def check_protocol(obj: Any, name: str) -> None:
@@ -164,8 +166,8 @@ def use_directional(mode: str, size: int) -> bool:
 
 
 def run(probe: Probe, analytic: np.ndarray, mode: str, rng: np.random.Generator, rtol: float, atol: float,
-         batch_size: int | None) -> TensorCheck:
-    """Check one probe in the chosen mode and name the cause of a failure."""
+        batch_size: int | None, what: str | None = None) -> TensorCheck:
+    """Check one probe in the chosen mode and name the cause of a failure (``what`` names the analytic side)."""
     if use_directional(mode, probe.base.size):
         check = check_directional(probe, rng=rng, directions=DIRECTIONS, rtol=rtol, atol=atol,
                                   max_entries=MAX_ENTRIES)
@@ -184,5 +186,5 @@ def run(probe: Probe, analytic: np.ndarray, mode: str, rng: np.random.Generator,
         check = check_exhaustive(probe, rtol=rtol, atol=atol)
     check.evaluations += 1  # f at the unperturbed point, evaluated when the probe was built
     if not check.passed:
-        check.diagnosis = name_cause(check, analytic, batch_size=batch_size, rtol=rtol, atol=atol)
+        check.diagnosis = name_cause(check, analytic, batch_size=batch_size, rtol=rtol, atol=atol, what=what)
     return check

@@ -132,8 +132,8 @@ def _failure_lines(c: TensorCheck) -> list[str]:
                if c.localised else "random directions disagree; the error is spread too thinly to localise")
     lines = [f"  {c.name} ({shape}): WRONG ({how})"]
     for e in c.entries[:_SHOWN_ENTRIES]:
-        idx = "()" if not e.index else ", ".join(str(i) for i in e.index)
-        lines.append(f"    [{idx}]  analytic {_fmt(e.analytic)}  numeric {_fmt(e.numeric)}  "
+        where = f"[{', '.join(str(i) for i in e.index)}]  " if e.index else ""
+        lines.append(f"    {where}analytic {_fmt(e.analytic)}  numeric {_fmt(e.numeric)}  "
                      f"relative error {e.error:.2g}")
     if len(c.entries) > _SHOWN_ENTRIES:
         lines.append(f"    ... and {len(c.entries) - _SHOWN_ENTRIES} more")
@@ -146,14 +146,17 @@ def _failure_lines(c: TensorCheck) -> list[str]:
 
 def _kink_line(c: TensorCheck) -> str:
     k = c.kinks[0]
-    where = f"{c.name}[{', '.join(str(i) for i in k.index)}]" if k.index is not None else f"{c.name} (a random direction)"
+    if k.index is None:
+        where = f"{c.name} (a random direction)"
+    else:
+        where = f"{c.name}[{', '.join(str(i) for i in k.index)}]"
     more = f" (and {len(c.kinks) - 1} more)" if len(c.kinks) > 1 else ""
     return (f"kink at {where}{more}: one-sided derivatives {_fmt(k.left)} and {_fmt(k.right)}; "
             f"analytic {_fmt(k.analytic)} lies between them, so it is a valid (sub)gradient, not an error")
 
 
 def name_cause(check: TensorCheck, analytic: np.ndarray, *, batch_size: int | None,
-               rtol: float, atol: float) -> Diagnosis | None:
+               rtol: float, atol: float, what: str | None = None) -> Diagnosis | None:
     """The likely cause of a failed check, from the whole tensor or its localised entries.
 
     Parameters
@@ -167,8 +170,10 @@ def name_cause(check: TensorCheck, analytic: np.ndarray, *, batch_size: int | No
         ``m``, so that a factor of the batch size is named as such.
     rtol, atol : float
         The tolerances of the check (loosened here for the pattern fits).
+    what : str, optional
+        How to refer to the analytic side; default ``"the gradient for <name>"``.
     """
-    what = f"the gradient for {check.name}"
+    what = what or f"the gradient for {check.name}"
     loose = max(1e-5, 10 * rtol)
     if check.numeric is not None:
         numeric = check.numeric.reshape(analytic.shape)

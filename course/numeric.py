@@ -165,7 +165,9 @@ def numerical_jacobian(f: Callable[[np.ndarray], Any], x: ArrayLike, h: ArrayLik
         yp = _output(fp, "f", f"x + h e_{_idx(i)}").ravel()
         ym = _output(fm, "f", f"x - h e_{_idx(i)}").ravel()
         if yp.size != n_out or ym.size != n_out:
-            raise ValueError(f"f: returned {yp.size} values at x + h but {n_out} at x; its output size must not depend on x")
+            raise ValueError(
+                f"f: returned {yp.size} values at x + h but {n_out} at x; its output size must not depend on x"
+            )
         jac[:, j] = (yp - ym) / width
     return jac
 
@@ -235,7 +237,8 @@ def _as_point(x: Any, name: str) -> np.ndarray:
         )
     arr = arr.astype(np.float64)
     if not np.isfinite(arr).all():
-        raise ValueError(f"{name}: expected finite numbers, got {int((~np.isfinite(arr)).sum())} NaN or inf entries")
+        bad = int((~np.isfinite(arr)).sum())
+        raise ValueError(f"{name}: expected finite numbers, got {bad} NaN or inf entries")
     return arr
 
 

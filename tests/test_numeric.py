@@ -37,8 +37,12 @@ def test_step_beats_naive_choices():
     assert best < err(np.sqrt(EPS)) and best < err(1e-2)
 
 
-@pytest.mark.parametrize("f, df, x", [(np.sin, np.cos, 0.3), (np.exp, np.exp, -2.0),
-                                      (lambda t: t**3, lambda t: 3 * t**2, 1e3), (np.tanh, lambda t: 1 - np.tanh(t)**2, 0.0)])
+@pytest.mark.parametrize("f, df, x", [
+    (np.sin, np.cos, 0.3),
+    (np.exp, np.exp, -2.0),
+    (lambda t: t**3, lambda t: 3 * t**2, 1e3),
+    (np.tanh, lambda t: 1 - np.tanh(t) ** 2, 0.0),
+])
 def test_derivative_accuracy(f, df, x):
     assert numerical_derivative(f, x) == pytest.approx(df(x), rel=1e-8, abs=1e-9)
 

@@ -118,6 +118,8 @@ def gradcheck(
     _check_callable(df, "df")
     mode, atol, rng = check_options(mode, rtol, atol, rng)
     x64 = _as_point(x, "x")
+    if x64.size == 0:
+        raise ValueError(f"x: expected at least one entry, got an empty array of shape {x64.shape}")
     x_dtype = np.asarray(x).dtype
     result = GradcheckResult("gradcheck")
     try:

@@ -355,6 +355,8 @@ def _bisect(p: Probe, v: np.ndarray, t0: float, *, rtol: float, atol: float, max
         halves = [support[: support.size // 2], support[support.size // 2:]]
         failing = []
         for half in halves:
+            if half.size == 0:
+                continue
             budget -= 1
             u = np.zeros(n)
             u[half] = v[half] / np.linalg.norm(v[half])

@@ -93,6 +93,14 @@ def test_model_check_covers_loss_and_parameters(rng):
 # modes and the directional check
 # ----------------------------------------------------------------------------
 
+def test_directional_on_tiny_inputs(rng):
+    r = gradcheck(np.sin, lambda t: 2 * np.cos(t), 0.7, mode="directional")
+    assert not r and r.checks[0].diagnosis.name == "factor"
+    r = gradcheck(cube, lambda v: 1.5 * dcube(v), np.array([1.0, 2.0, 3.0]), mode="directional")
+    assert not r and [e.index for e in r.checks[0].entries] == [(0,), (1,), (2,)]
+    assert gradcheck(cube, dcube, np.array([2.0]), mode="directional")
+
+
 def test_auto_mode_switches_at_100_entries(rng):
     assert gradcheck(cube, dcube, rng.normal(size=100)).checks[0].mode == "exhaustive"
     assert gradcheck(cube, dcube, rng.normal(size=101)).checks[0].mode == "directional"
@@ -324,6 +332,21 @@ def test_layer_parameters_restored_exactly(rng):
     assert layer.parameters()["W"] is layer.W
 
 
+def test_parameters_restored_when_forward_raises_midway(rng):
+    class Flaky(Linear):
+        def forward(self, x):
+            if not np.array_equal(self.W, W):  # a perturbed parameter: fail right now
+                raise RuntimeError("learner bug")
+            return super().forward(x)
+
+    layer = Flaky(4, 3, rng=rng)
+    W, b = layer.W.copy(), layer.b.copy()
+    with pytest.raises(RuntimeError, match="learner bug"):
+        gradcheck_layer(layer, rng.normal(size=(4, 2)))
+    np.testing.assert_array_equal(layer.W, W)
+    np.testing.assert_array_equal(layer.b, b)
+
+
 def test_function_modifying_its_input_fails(rng):
     def sneaky(v):
         v -= 1.0
@@ -472,6 +495,8 @@ def test_bad_arguments(rng):
         gradcheck(cube, dcube, np.array([1.0, np.nan]))
     with pytest.raises(TypeError, match="x: expected a real number"):
         gradcheck(cube, dcube, "abc")
+    with pytest.raises(ValueError, match="x: expected at least one entry"):
+        gradcheck(cube, dcube, np.zeros((0, 3)))
     with pytest.raises(ValueError, match="mode: expected one of"):
         gradcheck(cube, dcube, x, mode="fast")
     with pytest.raises(ValueError, match="rtol: expected a non-negative"):

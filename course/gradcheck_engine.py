@@ -42,6 +42,7 @@ _NOISE_ULPS = 64.0      # rounding allowance, in units of eps, per evaluation
 _LEVELS = 3             # steps t, t/4, t/16
 _JUMP = 1e-3            # a slope jump larger than this (relative) is a kink
 _BRACKET = 0.05         # slack when testing a value against [left, right]
+_KEPT = 100             # wrong entries kept per exhaustively checked tensor (worst first)
 
 
 @dataclass
@@ -88,7 +89,7 @@ class Entry:
     index: tuple[int, ...]
     analytic: float
     numeric: float
-    error: float  # relative error |a - n| / max(|a|, |n|)
+    error: float  # plain relative error |a - n| / max(|a|, |n|)
 
 
 @dataclass(frozen=True)
@@ -231,22 +232,21 @@ def check_exhaustive(p: Probe, *, rtol: float, atol: float) -> TensorCheck:
     out.passed = not wrong.any()
     out.n_wrong = int(wrong.sum())
     out.max_error = float(errors.max()) if errors.size else 0.0
-    order = np.argsort(-np.where(wrong, errors, -1.0), axis=None, kind="stable")[: out.n_wrong]
-    for flat in order:
+    order = np.argsort(-np.where(wrong, errors, -1.0), axis=None, kind="stable")[: min(out.n_wrong, _KEPT)]
+    for flat in order:  # worst first
         i, j = divmod(int(flat), n)
-        out.entries.append(Entry(_index(p, i, j), float(p.analytic[i, j]), float(numeric[i, j]),
-                                 float(errors[i, j])))
+        out.entries.append(_entry(_index(p, i, j), p.analytic[i, j], numeric[i, j]))
     out.evaluations = p.calls[0] - start
     return out
 
 
 def check_columns(p: Probe, columns: list[int], *, rtol: float, atol: float) -> list[Entry]:
     """Exhaustive check of a few input entries ``columns`` (all outputs); the wrong entries."""
-    sub = TensorCheck(p.name, p.base.shape, "exhaustive")
     n = p.analytic.shape[1]
     steps = _steps(p)
     ref = np.abs(p.analytic).max(axis=1)
     scale = lambda a, c, d, t: np.maximum(np.abs(a), np.abs(c))  # noqa: E731
+    entries = []
     for j in columns:
         v = np.zeros(n)
         v[j] = 1.0
@@ -254,9 +254,14 @@ def check_columns(p: Probe, columns: list[int], *, rtol: float, atol: float) -> 
                          rtol=rtol, atol=atol, support=np.array([j]))
         unit = verdict.d[j] / (2 * steps[j])
         for i in np.flatnonzero(~verdict.ok):
-            sub.entries.append(Entry(_index(p, i, j), float(p.analytic[i, j]), float(verdict.c[i] / unit),
-                                     float(verdict.error[i])))
-    return sub.entries
+            entries.append(_entry(_index(p, i, j), p.analytic[i, j], verdict.c[i] / unit))
+    return entries
+
+
+def _entry(index: tuple[int, ...], analytic: float, numeric: float) -> Entry:
+    """A wrong entry with its plain relative error ``|a - n| / max(|a|, |n|)``."""
+    a, n = float(analytic), float(numeric)
+    return Entry(index, a, n, abs(a - n) / max(abs(a), abs(n), 1e-300))
 
 
 def check_directional(p: Probe, *, rng: np.random.Generator, directions: int, rtol: float, atol: float,
@@ -366,9 +371,7 @@ def _bisect(p: Probe, v: np.ndarray, t0: float, *, rtol: float, atol: float, max
                 continue
             if half.size == 1:
                 k = int(half[0])
-                numeric = float(verdict.c[0] / u[k])  # u = +-e_k
-                found.append(Entry(_index(p, 0, k), float(g[k]), numeric,
-                                   abs(g[k] - numeric) / max(abs(g[k]), abs(numeric), 1e-300)))
+                found.append(_entry(_index(p, 0, k), g[k], verdict.c[0] / u[k]))  # u = +-e_k
             else:
                 failing.append(half)
         stack.extend(reversed(failing))  # depth first, lower indices first

@@ -43,7 +43,8 @@ from typing import Any, Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course.gradcheck_engine import Probe, TensorCheck, check_columns, check_directional, random_direction
+from course.directional import check_directional, random_direction
+from course.gradcheck_engine import Probe, TensorCheck, check_columns
 from course.gradcheck_inputs import (
     DIRECTIONS,
     MAX_ENTRIES,

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from course.diagnosis import Diagnosis, diagnose
-from course.gradcheck_engine import Probe, TensorCheck, check_directional, check_exhaustive
+from course.directional import check_directional
+from course.gradcheck_engine import Probe, TensorCheck, check_exhaustive
 from course.gradcheck_report import GradcheckError, GradcheckResult, name_cause
 
 MODES = ("auto", "directional", "exhaustive")

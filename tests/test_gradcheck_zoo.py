@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from course.gradcheck import gradcheck, gradcheck_layer, gradcheck_model
+from course.gradcheck import gradcheck_layer, gradcheck_model
 
 
 # ----------------------------------------------------------------------------

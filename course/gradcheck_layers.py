@@ -73,8 +73,17 @@ def gradcheck_layer(
     """
     check_protocol(layer, "layer")
     mode, atol, rng = check_options(mode, rtol, atol, rng)
-    return finish(_check_layer(layer, _as_point(x, "x"), mode=mode, rtol=rtol, atol=atol, rng=rng), [],
-                  raise_on_fail)
+    result = _check_layer(layer, _as_point(x, "x"), mode=mode, rtol=rtol, atol=atol, rng=rng)
+    result.notes += _low_precision_note(x, "x")
+    return finish(result, [], raise_on_fail)
+
+
+def _low_precision_note(x: Any, name: str) -> list[str]:
+    """A note when the input was float32 (or float16): the check ran on a float64 copy."""
+    dtype = np.asarray(x).dtype
+    if dtype.kind == "f" and dtype.itemsize < 8:
+        return [f"{name} is {dtype.name}: the check ran on a float64 copy of it (both sides in float64)"]
+    return []
 
 
 def _check_layer(layer: Any, x64: np.ndarray, *, mode: str, rtol: float | None, atol: float,
@@ -214,6 +223,7 @@ def gradcheck_model(
                                   atol=atol, rng=rng)
     model.forward(X64.copy())  # leave the model as after one honest forward/backward at X
     model.backward(dout.copy())
+    result.notes += _low_precision_note(X, "X")
     return finish(result, [], raise_on_fail)
 
 

@@ -298,6 +298,12 @@ def test_function_computing_in_float32_is_recognised(rng):
     assert not gradcheck(f32, lambda v: 1.01 * dcube(v), x)
 
 
+def test_float32_layer_input_is_noted(rng):
+    r = gradcheck_layer(Tanh(), rng.normal(size=(3, 4)).astype(np.float32))
+    assert r and any("x is float32" in n and "float64" in n for n in r.notes)
+    assert not any("float32" in n for n in gradcheck_layer(Tanh(), rng.normal(size=(3, 4))).notes)
+
+
 def test_float32_layer_parameters(rng):
     layer = Linear(5, 4, rng=rng)
     layer.W = layer.W.astype(np.float32)

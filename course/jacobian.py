@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from course.functions import _as_float_array, sigmoid_prime
+from course.validation import as_float_array
+
+from course.functions import sigmoid_prime
 
 __all__ = [
     "affine_jacobian_wrt_x",
@@ -34,7 +36,7 @@ __all__ = [
 
 def _vector(value: object, name: str, size: int, what: str) -> np.ndarray:
     """A float64 column (size, 1) or flat (size,) vector, returned in its own shape."""
-    arr = _as_float_array(value, name, ndim=(1, 2), shape_text=f"({what}, 1)")
+    arr = as_float_array(value, name, ndim=(1, 2), shape_text=f"({what}, 1)")
     if (arr.ndim == 2 and arr.shape[1] != 1) or arr.shape[0] != size:
         raise ValueError(
             f"{name}: expected a column vector of shape ({what}={size}, 1) or ({what}={size},), got shape {arr.shape}"
@@ -43,7 +45,7 @@ def _vector(value: object, name: str, size: int, what: str) -> np.ndarray:
 
 
 def _affine_args(W: object, x: object, b: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    W = _as_float_array(W, "W", ndim=2, shape_text="(n_out, n_in)")
+    W = as_float_array(W, "W", ndim=2, shape_text="(n_out, n_in)")
     if W.size == 0:
         raise ValueError(f"W: expected a non-empty 2-D float array of shape (n_out, n_in), got shape {W.shape}")
     n_out, n_in = W.shape
@@ -135,8 +137,8 @@ def sigmoid_vjp(z: np.ndarray, g: np.ndarray) -> np.ndarray:
     -------
     dz : ndarray, same shape as ``z``
     """
-    z = _as_float_array(z, "z")
-    g = _as_float_array(g, "g")
+    z = as_float_array(z, "z")
+    g = as_float_array(g, "g")
     if g.shape != z.shape:
         raise ValueError(f"g: expected the shape of z, {z.shape}, got shape {g.shape}")
     return g * sigmoid_prime(z)

@@ -28,9 +28,9 @@ from typing import Any, Callable, Protocol, runtime_checkable
 import numpy as np
 from numpy.typing import ArrayLike
 
+from course.validation import as_float_array, as_positive_int
+
 from course.functions import (
-    _as_float_array,
-    _as_positive_int,
     relu,
     relu_prime,
     sigmoid,
@@ -73,7 +73,7 @@ class Layer(Protocol):
 
 def _check_dout(dout: Any, expected_shape: tuple[int, ...]) -> np.ndarray:
     """Validate the upstream gradient: it must have the forward output's shape."""
-    return _as_float_array(
+    return as_float_array(
         dout,
         "dout",
         ndim=2,
@@ -114,8 +114,8 @@ class Linear:
     """
 
     def __init__(self, n_in: int, n_out: int, *, rng: np.random.Generator, init: str = "xavier") -> None:
-        n_in = _as_positive_int(n_in, "n_in")
-        n_out = _as_positive_int(n_out, "n_out")
+        n_in = as_positive_int(n_in, "n_in")
+        n_out = as_positive_int(n_out, "n_out")
         if not isinstance(rng, np.random.Generator):
             raise TypeError(
                 "rng: expected a numpy.random.Generator, e.g. np.random.default_rng(0), "
@@ -133,11 +133,11 @@ class Linear:
         W : (n_out, n_in) array_like
         b : (n_out, 1) array_like
         """
-        W = _as_float_array(W, "W", ndim=2, shape_text="(n_out, n_in)")
+        W = as_float_array(W, "W", ndim=2, shape_text="(n_out, n_in)")
         n_out, n_in = W.shape
         if n_out == 0 or n_in == 0:
             raise ValueError(f"W: expected a non-empty array of shape (n_out, n_in), got shape {W.shape}")
-        b = _as_float_array(b, "b", ndim=2, shape=(n_out, 1), shape_text=f"(n_out={n_out}, 1)")
+        b = as_float_array(b, "b", ndim=2, shape=(n_out, 1), shape_text=f"(n_out={n_out}, 1)")
         layer = cls.__new__(cls)
         layer._set_params(W.copy(), b.copy())
         return layer
@@ -152,7 +152,7 @@ class Linear:
 
     def forward(self, x: ArrayLike) -> np.ndarray:
         """``z = W @ a + b`` for a batch ``a`` of shape ``(n_in, m)``; returns ``(n_out, m)``."""
-        a = _as_float_array(x, "x", ndim=2, shape=(self.n_in, None), shape_text=f"(n_in={self.n_in}, m)")
+        a = as_float_array(x, "x", ndim=2, shape=(self.n_in, None), shape_text=f"(n_in={self.n_in}, m)")
         self._a = a
         return self.W @ a + self.b
 
@@ -202,7 +202,7 @@ class _Elementwise:
 
     def forward(self, x: ArrayLike) -> np.ndarray:
         """``a = f(z)`` elementwise; ``z`` is ``(n, m)`` and so is ``a``."""
-        z = _as_float_array(x, "x", ndim=2, shape_text="(n, m)")
+        z = as_float_array(x, "x", ndim=2, shape_text="(n, m)")
         self._z = z
         return self._f(z)
 

@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course.functions import _as_float_array
+from course.validation import as_float_array
+
 
 __all__ = ["mse_loss", "softmax_cross_entropy"]
 
@@ -43,11 +44,11 @@ def mse_loss(y_hat: ArrayLike, y: ArrayLike) -> tuple[float, np.ndarray]:
     dy_hat : (k, m) ndarray
         ``dC/dy_hat = (y_hat - y) / m``.
     """
-    y_hat = _as_float_array(y_hat, "y_hat", ndim=2, shape_text="(k, m)")
+    y_hat = as_float_array(y_hat, "y_hat", ndim=2, shape_text="(k, m)")
     _require_examples(y_hat, "y_hat")
     k, m = y_hat.shape
     try:
-        y = _as_float_array(y, "y", ndim=2, shape=(k, m), shape_text=f"{(k, m)} like y_hat")
+        y = as_float_array(y, "y", ndim=2, shape=(k, m), shape_text=f"{(k, m)} like y_hat")
     except ValueError as exc:
         hint = "; reshape a label vector with y.reshape(1, -1)" if np.ndim(y) == 1 else ""
         raise ValueError(f"{exc}{hint}") from None
@@ -83,7 +84,7 @@ def softmax_cross_entropy(logits: ArrayLike, y: ArrayLike) -> tuple[float, np.nd
     results without overflow warnings. Softmax and cross-entropy are taken
     together because their combined gradient ``p - Y`` is simple and stable.
     """
-    z = _as_float_array(logits, "logits", ndim=2, shape_text="(k, m)")
+    z = as_float_array(logits, "logits", ndim=2, shape_text="(k, m)")
     _require_examples(z, "logits")
     Y = _targets_as_matrix(y, z.shape)
     m = z.shape[1]
@@ -120,7 +121,7 @@ def _targets_as_matrix(y: Any, shape: tuple[int, int]) -> np.ndarray:
         Y = np.zeros((k, m))
         Y[y_arr, np.arange(m)] = 1.0
         return Y
-    Y = _as_float_array(y, "y", ndim=(1, 2), shape=(k, m), shape_text=f"({m},) labels or {(k, m)} targets")
+    Y = as_float_array(y, "y", ndim=(1, 2), shape=(k, m), shape_text=f"({m},) labels or {(k, m)} targets")
     if np.any(Y < 0) or not np.allclose(Y.sum(axis=0), 1.0, rtol=0, atol=1e-9):
         raise ValueError(
             "y: expected each column to be a distribution over the classes "

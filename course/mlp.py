@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course.functions import _as_float_array, _as_positive_int
+from course.validation import as_float_array, as_positive_int
+
 from course.layers import INITS, Linear, ReLU, Sigmoid, Tanh
 
 __all__ = ["MLP", "ACTIVATIONS"]
@@ -114,7 +115,7 @@ class MLP:
 
     def forward(self, X: ArrayLike) -> np.ndarray:
         """Output of the network for a batch ``X`` of shape ``(n_0, m)``; returns ``(n_L, m)``."""
-        a = _as_float_array(X, "X", ndim=2, shape=(self.sizes[0], None), shape_text=f"(n_in={self.sizes[0]}, m)")
+        a = as_float_array(X, "X", ndim=2, shape=(self.sizes[0], None), shape_text=f"(n_in={self.sizes[0]}, m)")
         for layer in self.layers:
             a = layer.forward(a)
         self._out_shape = a.shape
@@ -127,7 +128,7 @@ class MLP:
         """
         if self._out_shape is None:
             raise RuntimeError("MLP.backward called before forward: call forward(X) first")
-        d = _as_float_array(
+        d = as_float_array(
             dout, "dout", ndim=2, shape=self._out_shape,
             shape_text=f"{self._out_shape} (the shape of the forward output)",
         )
@@ -179,7 +180,7 @@ class MLP:
         (compared by argmax) or, for ``k == 1``, 0/1 values.
         """
         labels = self.predict_labels(X)
-        y_arr = _as_float_array(y, "y", ndim=(1, 2), shape_text=f"({labels.size},) or (k, {labels.size})")
+        y_arr = as_float_array(y, "y", ndim=(1, 2), shape_text=f"({labels.size},) or (k, {labels.size})")
         if y_arr.ndim == 2:
             y_arr = np.rint(y_arr[0]) if y_arr.shape[0] == 1 else y_arr.argmax(axis=0)
         if y_arr.shape != labels.shape:
@@ -202,7 +203,7 @@ def _check_sizes(sizes: Any) -> list[int]:
         raise TypeError(f"sizes: expected a list of layer sizes like [2, 4, 1], got {type(sizes).__name__}")
     if len(sizes) < 2:
         raise ValueError(f"sizes: expected at least 2 sizes (input and output), got {list(sizes)}")
-    return [_as_positive_int(s, f"sizes[{i}]") for i, s in enumerate(sizes)]
+    return [as_positive_int(s, f"sizes[{i}]") for i, s in enumerate(sizes)]
 
 
 def _check_activation(name: Any, arg: str) -> str:

@@ -35,7 +35,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course.functions import _as_float_array, _as_positive_int, _NonFiniteError
+from course.validation import NonFiniteError, as_float_array, as_positive_int
+
 from course.losses import mse_loss
 
 __all__ = ["History", "train_per_sample", "train_minibatch"]
@@ -223,7 +224,7 @@ def train_minibatch(
     """
     X, Y, T = _check_data(X, Y, model)
     params = _check_training_args(model, loss, lr, epochs, callback)
-    batch_size = _as_positive_int(batch_size, "batch_size")
+    batch_size = as_positive_int(batch_size, "batch_size")
     if batch_size > T:
         raise ValueError(f"batch_size: expected at most T={T} (the number of examples), got {batch_size}")
     if not isinstance(shuffle, bool):
@@ -264,7 +265,7 @@ def train_minibatch(
 
 def _check_data(X: Any, Y: Any, model: Any) -> tuple[np.ndarray, np.ndarray, int]:
     """X as a finite float (n_in, T) array; Y as (k, T) floats or (T,) integer labels."""
-    X = _as_float_array(X, "X", ndim=2, shape_text="(n_in, T)")
+    X = as_float_array(X, "X", ndim=2, shape_text="(n_in, T)")
     n_in = getattr(model, "n_in", None)
     if isinstance(n_in, int) and X.shape[0] != n_in:
         raise ValueError(f"X: expected shape (n_in={n_in}, T) for this model, got shape {X.shape}")
@@ -277,7 +278,7 @@ def _check_data(X: Any, Y: Any, model: Any) -> tuple[np.ndarray, np.ndarray, int
         if Y.ndim not in (1, 2):
             raise ValueError(f"Y: expected shape (k, T={T}) or ({T},) labels, got shape {Y.shape}")
     else:
-        Y = _as_float_array(Y, "Y", ndim=(1, 2), shape_text=f"(k, T={T}) or ({T},) labels")
+        Y = as_float_array(Y, "Y", ndim=(1, 2), shape_text=f"(k, T={T}) or ({T},) labels")
     if Y.shape[-1] != T:
         raise ValueError(
             f"Y: expected one target per column of X (T={T} columns), got shape {Y.shape}"
@@ -309,7 +310,7 @@ def _check_training_args(model: Any, loss: Any, lr: Any, epochs: Any, callback: 
         raise TypeError(f"lr: expected a positive float, got {type(lr).__name__} {lr!r}")
     if not (np.isfinite(lr) and lr > 0):
         raise ValueError(f"lr: expected a positive finite float, got {lr}")
-    _as_positive_int(epochs, "epochs")
+    as_positive_int(epochs, "epochs")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback: expected None or a callable(epoch, model, history), got {type(callback).__name__}")
     return params
@@ -332,12 +333,12 @@ def _gradients(model: Any, params: dict[str, np.ndarray]) -> dict[str, np.ndarra
 
 
 def _check_finite(params: dict[str, np.ndarray], loss_value: float) -> None:
-    """Raise ``_NonFiniteError`` when a parameter or the loss has become NaN or inf."""
+    """Raise ``NonFiniteError`` when a parameter or the loss has become NaN or inf."""
     bad = [name for name, p in params.items() if not np.all(np.isfinite(p))]
     if bad:
-        raise _NonFiniteError(f"parameters {bad} are not finite")
+        raise NonFiniteError(f"parameters {bad} are not finite")
     if not np.isfinite(loss_value):
-        raise _NonFiniteError(f"the loss is {loss_value}")
+        raise NonFiniteError(f"the loss is {loss_value}")
 
 
 @contextmanager
@@ -351,7 +352,7 @@ def _stop_if_diverged(epoch: int, lr: float) -> Iterator[None]:
     try:
         with np.errstate(over="ignore", invalid="ignore"):
             yield
-    except _NonFiniteError as exc:
+    except NonFiniteError as exc:
         raise FloatingPointError(
             f"training diverged in epoch {epoch} ({exc}); try a smaller lr (got lr={lr:g})"
         ) from None

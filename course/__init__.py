@@ -2,7 +2,10 @@
 
 Everything a learner needs is importable from ``course`` directly::
 
-    from course import Value, gradcheck, check, Linear, Tanh, MLP, load_moons
+    from course import Value, gradcheck, check, Linear, Tanh, MLP, make_moons
+
+The reference answers of the chapter exercises live in their own modules
+(``course.chain_rule``, ``course.jacobian``) and are not exported here.
 
 Names are loaded lazily (PEP 562), so ``import course`` is cheap and has no
 side effects: no seeding, no rcParams, no prints.
@@ -19,12 +22,17 @@ _EXPORTS: dict[str, str] = {
     # scalar reverse-mode engine (chapter 3)
     "Value": "course.autodiff",
     "topological_order": "course.autodiff",
-    # reference derivatives and Jacobians (chapters 1-2)
+    # activations, their derivatives and Jacobians (chapters 1-2)
     "sigmoid": "course.functions",
     "sigmoid_prime": "course.functions",
     "tanh_prime": "course.functions",
+    "relu": "course.functions",
+    "relu_prime": "course.functions",
     "softmax": "course.functions",
+    "sigmoid_jacobian": "course.functions",
+    "softmax_jacobian": "course.functions",
     # layers, losses, models, training (chapters 4-5)
+    "Layer": "course.layers",
     "Linear": "course.layers",
     "Sigmoid": "course.layers",
     "Tanh": "course.layers",
@@ -36,25 +44,48 @@ _EXPORTS: dict[str, str] = {
     "train_minibatch": "course.training",
     "History": "course.training",
     # finite differences and gradient checking
+    "default_step": "course.numeric",
     "numerical_derivative": "course.numeric",
     "numerical_gradient": "course.numeric",
     "numerical_jacobian": "course.numeric",
+    "one_sided_differences": "course.numeric",
     "gradcheck": "course.gradcheck",
     "gradcheck_layer": "course.gradcheck",
     "gradcheck_model": "course.gradcheck",
     "GradcheckResult": "course.gradcheck",
     "GradcheckError": "course.gradcheck",
+    "diagnose": "course.diagnosis",
+    "Diagnosis": "course.diagnosis",
     # exercise self-checks
     "check": "course.checking",
-    # datasets
+    "grade": "course.checking",
+    "CheckReport": "course.checking",
+    # datasets (offline)
     "make_xor": "course.data",
     "make_moons": "course.data",
     "make_circles": "course.data",
     "make_spirals": "course.data",
     "load_digits": "course.data",
+    "one_hot": "course.data",
+    "train_test_split": "course.data",
+    # plots (each takes ax=None and returns the Axes)
+    "plot_loss": "course.plots",
+    "plot_dataset": "course.plots",
+    "plot_decision_boundary": "course.plots",
+    "plot_step_error": "course.plots",
+    "plot_jacobian": "course.plots",
+    "plot_grad_norms": "course.plots",
+    "plot_digits": "course.plots",
+    "plot_graph": "course.plots",
 }
 
 __all__ = sorted(_EXPORTS)
+
+# ``gradcheck`` is both a submodule and the function it defines. Importing the submodule binds the
+# *module* to ``course.gradcheck``; binding the function here, once, while the package initialises,
+# makes ``course.gradcheck`` and ``from course import gradcheck`` always mean the function, whatever
+# is imported later. (Costs only numpy, which every other name needs anyway.)
+from course.gradcheck import gradcheck  # noqa: E402
 
 
 def __getattr__(name: str) -> Any:

@@ -1,12 +1,11 @@
 """Tests for course.functions: activations, derivatives, softmax and the chapter-2 Jacobians.
 
 Each derivative is compared with HIPS autograd (to 1e-8 relative) and with
-central finite differences written here (to 1e-6), on random shapes and seeds.
-The comparison helpers are themselves shown to reject wrong derivatives.
+central finite differences (to 1e-6), on random shapes and seeds. The comparison
+and finite-difference helpers shared by the tests (tests/reference_checks.py) are
+shown here to reject wrong derivatives.
 """
 from __future__ import annotations
-
-import warnings
 
 import autograd.numpy as anp
 import numpy as np
@@ -26,47 +25,17 @@ from course.functions import (
     softmax_jacobian,
     tanh_prime,
 )
+from reference_checks import (
+    fd_elementwise,
+    fd_gradient,
+    fd_gradient_in_place,
+    fd_jacobian,
+    fd_rel_error,
+    max_rel_error,
+    no_fp_trouble,
+)
 
 SEEDS = range(6)
-
-
-# -- local comparison and finite-difference helpers ------------------------------
-
-
-def max_rel_error(actual, expected, floor=1e-8):
-    """Largest elementwise |a - e| / (|a| + |e|), after checking shape and finiteness."""
-    actual, expected = np.asarray(actual, float), np.asarray(expected, float)
-    assert actual.shape == expected.shape, f"shape {actual.shape} != expected {expected.shape}"
-    assert np.all(np.isfinite(actual)), "actual has NaN or inf"
-    denom = np.maximum(np.abs(actual) + np.abs(expected), floor)
-    return float(np.max(np.abs(actual - expected) / denom, initial=0.0))
-
-
-def fd_rel_error(actual, numeric):
-    """||a - n|| / (||a|| + ||n||): the usual measure against finite differences,
-    whose absolute noise (~1e-10) would swamp an elementwise ratio on tiny entries."""
-    actual, numeric = np.asarray(actual, float), np.asarray(numeric, float)
-    assert actual.shape == numeric.shape, f"shape {actual.shape} != expected {numeric.shape}"
-    assert np.all(np.isfinite(actual)), "actual has NaN or inf"
-    return float(np.linalg.norm(actual - numeric) / max(np.linalg.norm(actual) + np.linalg.norm(numeric), 1e-300))
-
-
-def fd_elementwise(f, z, h=1e-6):
-    """Central differences of an elementwise function: (f(z + h) - f(z - h)) / 2h."""
-    return (f(z + h) - f(z - h)) / (2 * h)
-
-
-def fd_jacobian(f, z, h=1e-6):
-    """Central-difference Jacobian (outputs x inputs) of f at the column z."""
-    z = np.array(z, float)
-    n_out = np.asarray(f(z)).size
-    J = np.zeros((n_out, z.size))
-    for j in range(z.size):
-        step = np.zeros(z.size)
-        step[j] = h
-        step = step.reshape(z.shape)
-        J[:, j] = (np.ravel(f(z + step)) - np.ravel(f(z - step))) / (2 * h)
-    return J
 
 
 def random_array(seed, scale=2.0):
@@ -115,6 +84,30 @@ def test_helpers_reject_wrong_derivatives():
         max_rel_error(sigmoid_prime(col).ravel(), sigmoid_jacobian(col))  # a vector is not the Jacobian
     with pytest.raises(AssertionError, match="NaN"):
         max_rel_error(np.full(3, np.nan), np.zeros(3))
+
+
+def test_gradient_helpers_reject_wrong_gradients_and_leave_x_unchanged():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((3, 4))
+    x_before = x.copy()
+
+    def f(a):
+        return float(np.sum(np.tanh(a) ** 2))
+
+    exact = 2 * np.tanh(x) * (1 - np.tanh(x) ** 2)
+    numeric = fd_gradient(f, x)
+    np.testing.assert_array_equal(x, x_before)
+    np.testing.assert_array_equal(fd_gradient_in_place(lambda: f(x), x), numeric)
+    np.testing.assert_array_equal(x, x_before)  # perturbed in place, then restored
+    assert fd_rel_error(exact, numeric) < 1e-7
+    assert fd_rel_error(-exact, numeric) > 0.5  # sign flipped
+    one_wrong = exact.copy()
+    one_wrong.flat[np.argmax(np.abs(exact))] *= 2  # a single wrong entry among 12
+    assert fd_rel_error(one_wrong, numeric) > 1e-2
+    with pytest.raises(AssertionError, match="shape"):
+        fd_rel_error(exact.T, numeric)
+    with pytest.raises(AssertionError, match="NaN"):
+        fd_rel_error(np.full(exact.shape, np.nan), numeric)
 
 
 # -- values ------------------------------------------------------------------------
@@ -174,23 +167,24 @@ def test_relu_prime_is_zero_at_the_kink():
     np.testing.assert_array_equal(relu_prime([-1.0, 0.0, 1e-300, 2.0]), [0.0, 0.0, 1.0, 1.0])
 
 
+def check_jacobian(jacobian_fn, f, anp_f, z):
+    """J = jacobian_fn(z) is (n, n) and matches autograd's Jacobian of anp_f and f's finite differences."""
+    J = jacobian_fn(z)
+    assert J.shape == (z.size, z.size)
+    assert max_rel_error(J, jacobian(anp_f)(z).reshape(z.size, z.size)) < 1e-8
+    assert fd_rel_error(J, fd_jacobian(f, z)) < 1e-7
+    return J
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_sigmoid_jacobian_matches_autograd_and_fd(seed):
-    z = random_column(seed)
-    J = sigmoid_jacobian(z)
-    assert J.shape == (z.size, z.size)
-    assert max_rel_error(J, jacobian(anp_sigmoid)(z).reshape(z.size, z.size)) < 1e-8
-    assert fd_rel_error(J, fd_jacobian(sigmoid, z)) < 1e-7
+    J = check_jacobian(sigmoid_jacobian, sigmoid, anp_sigmoid, random_column(seed))
     assert np.count_nonzero(J - np.diag(np.diag(J))) == 0  # diagonal
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_softmax_jacobian_matches_autograd_and_fd(seed):
-    z = random_column(seed)
-    J = softmax_jacobian(z)
-    assert J.shape == (z.size, z.size)
-    assert max_rel_error(J, jacobian(anp_softmax)(z).reshape(z.size, z.size)) < 1e-8
-    assert fd_rel_error(J, fd_jacobian(softmax, z)) < 1e-7
+    J = check_jacobian(softmax_jacobian, softmax, anp_softmax, random_column(seed))
     np.testing.assert_allclose(J.sum(axis=0), 0.0, atol=1e-15)
 
 
@@ -208,24 +202,6 @@ def test_implicit_diagonal_jacobian_equals_explicit():
 
 
 # -- stability ------------------------------------------------------------------------
-
-
-def no_fp_trouble():
-    """A context in which overflow, invalid operations and any warning raise."""
-
-    class _Ctx:
-        def __enter__(self):
-            self._w = warnings.catch_warnings()
-            self._w.__enter__()
-            warnings.simplefilter("error")
-            self._e = np.errstate(over="raise", invalid="raise", divide="raise")
-            self._e.__enter__()
-
-        def __exit__(self, *exc):
-            self._e.__exit__(*exc)
-            self._w.__exit__(*exc)
-
-    return _Ctx()
 
 
 def test_sigmoid_is_stable_for_huge_inputs():

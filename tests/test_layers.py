@@ -17,44 +17,9 @@ import pytest
 from autograd import grad
 
 from course.layers import INITS, Layer, Linear, ReLU, Sigmoid, Tanh
+from reference_checks import fd_gradient, fd_rel_error, max_rel_error
 
 SEEDS = range(6)
-
-
-# -- local helpers ----------------------------------------------------------------
-
-
-def max_rel_error(actual, expected, floor=1e-8):
-    """Largest elementwise |a - e| / (|a| + |e|), after checking shape and finiteness."""
-    actual, expected = np.asarray(actual, float), np.asarray(expected, float)
-    assert actual.shape == expected.shape, f"shape {actual.shape} != expected {expected.shape}"
-    assert np.all(np.isfinite(actual)), "actual has NaN or inf"
-    denom = np.maximum(np.abs(actual) + np.abs(expected), floor)
-    return float(np.max(np.abs(actual - expected) / denom, initial=0.0))
-
-
-def fd_rel_error(actual, numeric):
-    """||a - n|| / (||a|| + ||n||): the usual measure against finite differences,
-    whose absolute noise (~1e-10) would swamp an elementwise ratio on tiny entries."""
-    actual, numeric = np.asarray(actual, float), np.asarray(numeric, float)
-    assert actual.shape == numeric.shape, f"shape {actual.shape} != expected {numeric.shape}"
-    assert np.all(np.isfinite(actual)), "actual has NaN or inf"
-    return float(np.linalg.norm(actual - numeric) / max(np.linalg.norm(actual) + np.linalg.norm(numeric), 1e-300))
-
-
-def fd_gradient(f, x, h=1e-6):
-    """Central-difference gradient of the scalar f at x (shape of x); x is not modified."""
-    x = np.array(x, float)
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + h
-        f_plus = f(x.copy())
-        x[i] = old - h
-        f_minus = f(x.copy())
-        x[i] = old
-        g[i] = (f_plus - f_minus) / (2 * h)
-    return g
 
 
 def random_linear_case(seed, *, square=False):

@@ -6,52 +6,15 @@ shown stable for logits of 1e4; the checks are shown to reject wrong losses.
 """
 from __future__ import annotations
 
-import warnings
-
 import autograd.numpy as anp
 import numpy as np
 import pytest
 from autograd import grad
 
 from course.losses import mse_loss, softmax_cross_entropy
+from reference_checks import fd_gradient, fd_rel_error, max_rel_error, no_fp_trouble
 
 SEEDS = range(6)
-
-
-# -- local helpers ----------------------------------------------------------------
-
-
-def max_rel_error(actual, expected, floor=1e-8):
-    """Largest elementwise |a - e| / (|a| + |e|), after checking shape and finiteness."""
-    actual, expected = np.asarray(actual, float), np.asarray(expected, float)
-    assert actual.shape == expected.shape, f"shape {actual.shape} != expected {expected.shape}"
-    assert np.all(np.isfinite(actual)), "actual has NaN or inf"
-    denom = np.maximum(np.abs(actual) + np.abs(expected), floor)
-    return float(np.max(np.abs(actual - expected) / denom, initial=0.0))
-
-
-def fd_rel_error(actual, numeric):
-    """||a - n|| / (||a|| + ||n||): the usual measure against finite differences,
-    whose absolute noise (~1e-10) would swamp an elementwise ratio on tiny entries."""
-    actual, numeric = np.asarray(actual, float), np.asarray(numeric, float)
-    assert actual.shape == numeric.shape, f"shape {actual.shape} != expected {numeric.shape}"
-    assert np.all(np.isfinite(actual)), "actual has NaN or inf"
-    return float(np.linalg.norm(actual - numeric) / max(np.linalg.norm(actual) + np.linalg.norm(numeric), 1e-300))
-
-
-def fd_gradient(f, x, h=1e-6):
-    """Central-difference gradient of the scalar f at x (shape of x)."""
-    x = np.array(x, float)
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + h
-        f_plus = f(x.copy())
-        x[i] = old - h
-        f_minus = f(x.copy())
-        x[i] = old
-        g[i] = (f_plus - f_minus) / (2 * h)
-    return g
 
 
 def random_case(seed):
@@ -204,24 +167,6 @@ def test_cross_entropy_gradient_is_p_minus_y_over_m():
     assert loss == pytest.approx((-np.log(0.75) - np.log(0.5)) / 2, rel=1e-14)
     np.testing.assert_allclose(d, np.array([[0.25, -0.5], [-0.25, 0.5]]) / 2, rtol=1e-14)
     np.testing.assert_allclose(d.sum(axis=0), 0.0, atol=1e-16)
-
-
-def no_fp_trouble():
-    """Overflow, invalid operations, division by zero and warnings all raise inside."""
-    stack = warnings.catch_warnings()
-
-    class _Ctx:
-        def __enter__(self):
-            stack.__enter__()
-            warnings.simplefilter("error")
-            self._e = np.errstate(over="raise", invalid="raise", divide="raise")
-            self._e.__enter__()
-
-        def __exit__(self, *exc):
-            self._e.__exit__(*exc)
-            stack.__exit__(*exc)
-
-    return _Ctx()
 
 
 def test_cross_entropy_is_stable_for_logits_of_1e4():

@@ -16,60 +16,9 @@ from course.functions import sigmoid, sigmoid_prime
 from course.layers import Layer, Linear, ReLU, Sigmoid, Tanh
 from course.losses import mse_loss, softmax_cross_entropy
 from course.mlp import MLP
+from reference_checks import anp_mlp, fd_gradient_in_place, fd_rel_error, max_rel_error
 
 SEEDS = range(6)
-
-
-# -- local helpers ----------------------------------------------------------------
-
-
-def max_rel_error(actual, expected, floor=1e-8):
-    """Largest elementwise |a - e| / (|a| + |e|), after checking shape and finiteness."""
-    actual, expected = np.asarray(actual, float), np.asarray(expected, float)
-    assert actual.shape == expected.shape, f"shape {actual.shape} != expected {expected.shape}"
-    assert np.all(np.isfinite(actual)), "actual has NaN or inf"
-    denom = np.maximum(np.abs(actual) + np.abs(expected), floor)
-    return float(np.max(np.abs(actual - expected) / denom, initial=0.0))
-
-
-def fd_rel_error(actual, numeric):
-    """||a - n|| / (||a|| + ||n||), the usual measure against finite differences."""
-    actual, numeric = np.asarray(actual, float), np.asarray(numeric, float)
-    assert actual.shape == numeric.shape, f"shape {actual.shape} != expected {numeric.shape}"
-    return float(np.linalg.norm(actual - numeric) / max(np.linalg.norm(actual) + np.linalg.norm(numeric), 1e-300))
-
-
-def fd_gradient_in_place(f, x, h=1e-6):
-    """Central differences of the scalar f() w.r.t. the array x, perturbed in place and restored."""
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + h
-        f_plus = f()
-        x[i] = old - h
-        f_minus = f()
-        x[i] = old
-        g[i] = (f_plus - f_minus) / (2 * h)
-    return g
-
-
-ANP_F = {
-    "tanh": anp.tanh,
-    "sigmoid": lambda z: 1.0 / (1.0 + anp.exp(-z)),
-    "relu": lambda z: anp.maximum(z, 0.0),
-    None: lambda z: z,
-}
-
-
-def anp_mlp(model, X, params):
-    """The network's forward pass in autograd.numpy, from its description (not its layers' code)."""
-    n_linear = len(model.sizes) - 1
-    a = X
-    for l in range(n_linear):
-        idx = 2 * l
-        z = anp.dot(params[f"{idx}.W"], a) + params[f"{idx}.b"]
-        a = ANP_F[model.activation if l < n_linear - 1 else model.output_activation](z)
-    return a
 
 
 def anp_mse(y_hat, Y):

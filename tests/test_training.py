@@ -19,34 +19,10 @@ from course.layers import Linear
 from course.losses import mse_loss, softmax_cross_entropy
 from course.mlp import MLP
 from course.training import History, train_minibatch, train_per_sample
+from reference_checks import anp_mlp, max_rel_error
 
 XOR_X = np.array([[0.0, 0.0, 1.0, 1.0], [0.0, 1.0, 0.0, 1.0]])
 XOR_Y = np.array([[0.0, 1.0, 1.0, 0.0]])
-
-
-# -- local helpers -------------------------------------------------------------------
-
-
-def max_rel_error(actual, expected, floor=1e-8):
-    """Largest elementwise |a - e| / (|a| + |e|), after checking shape and finiteness."""
-    actual, expected = np.asarray(actual, float), np.asarray(expected, float)
-    assert actual.shape == expected.shape, f"shape {actual.shape} != expected {expected.shape}"
-    assert np.all(np.isfinite(actual)), "actual has NaN or inf"
-    denom = np.maximum(np.abs(actual) + np.abs(expected), floor)
-    return float(np.max(np.abs(actual - expected) / denom, initial=0.0))
-
-
-ANP_F = {"tanh": anp.tanh, "sigmoid": lambda z: 1.0 / (1.0 + anp.exp(-z)), None: lambda z: z}
-
-
-def anp_mlp(model, X, params):
-    """Forward pass of an MLP in autograd.numpy, from its description only."""
-    n_linear = len(model.sizes) - 1
-    a = X
-    for l in range(n_linear):
-        z = anp.dot(params[f"{2 * l}.W"], a) + params[f"{2 * l}.b"]
-        a = ANP_F[model.activation if l < n_linear - 1 else model.output_activation](z)
-    return a
 
 
 def expected_gradient_descent(model, X, Y, *, lr, epochs, batch_size=None):

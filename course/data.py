@@ -54,6 +54,12 @@ def _check_nonneg(name: str, value: object) -> float:
     return float(value)
 
 
+def _toy_arguments(rng: object, n: object, noise: object, *,
+                   min_n: int) -> tuple[np.random.Generator, int, float]:
+    """Validate the arguments every toy set takes, in the order ``rng``, ``n``, ``noise``."""
+    return _check_rng(rng), _check_int("n", n, min_n), _check_nonneg("noise", noise)
+
+
 def _balanced_labels(n: int, n_groups: int, rng: np.random.Generator) -> np.ndarray:
     """n labels in 0..n_groups-1, group sizes differing by at most one, in random order."""
     return rng.permutation(np.arange(n) % n_groups).astype(np.int64)
@@ -92,9 +98,7 @@ def make_xor(n: int = 200, *, noise: float = 0.0,
     X : (2, m) ndarray of float64
     y : (m,) ndarray of int64, values in {0, 1}
     """
-    rng = _check_rng(rng)
-    n = _check_int("n", n, 4)
-    noise = _check_nonneg("noise", noise)
+    rng, n, noise = _toy_arguments(rng, n, noise, min_n=4)
     quadrant = _balanced_labels(n, 4, rng)                  # 0: ++, 1: -+, 2: +-, 3: --
     signs = np.stack([1 - 2 * (quadrant % 2), 1 - 2 * (quadrant // 2)], axis=1)
     points = signs * rng.uniform(0.0, 1.0, size=(n, 2))
@@ -112,21 +116,15 @@ def make_moons(n: int = 200, *, noise: float = 0.1,
 
     Parameters
     ----------
-    n : int
-        Number of examples m (>= 2).
-    noise : float
-        Standard deviation of the Gaussian noise added to each coordinate.
-    rng : np.random.Generator
-        Source of all randomness.
+    n, noise, rng
+        As for :func:`make_xor`, with ``n >= 2``.
 
     Returns
     -------
     X : (2, m) ndarray of float64
     y : (m,) ndarray of int64, values in {0, 1}
     """
-    rng = _check_rng(rng)
-    n = _check_int("n", n, 2)
-    noise = _check_nonneg("noise", noise)
+    rng, n, noise = _toy_arguments(rng, n, noise, min_n=2)
     y = _balanced_labels(n, 2, rng)
     t = rng.uniform(0.0, np.pi, size=n)
     outer = np.stack([np.cos(t), np.sin(t)], axis=1)
@@ -144,23 +142,17 @@ def make_circles(n: int = 200, *, noise: float = 0.05, factor: float = 0.5,
 
     Parameters
     ----------
-    n : int
-        Number of examples m (>= 2).
-    noise : float
-        Standard deviation of the Gaussian noise added to each coordinate.
+    n, noise, rng
+        As for :func:`make_xor`, with ``n >= 2``.
     factor : float
         Radius of the inner circle, in (0, 1).
-    rng : np.random.Generator
-        Source of all randomness.
 
     Returns
     -------
     X : (2, m) ndarray of float64
     y : (m,) ndarray of int64, values in {0, 1}
     """
-    rng = _check_rng(rng)
-    n = _check_int("n", n, 2)
-    noise = _check_nonneg("noise", noise)
+    rng, n, noise = _toy_arguments(rng, n, noise, min_n=2)
     factor = _check_nonneg("factor", factor)
     if not 0.0 < factor < 1.0:
         raise ValueError(f"factor: expected a number in (0, 1), got {factor}")
@@ -182,26 +174,21 @@ def make_spirals(n: int = 300, *, noise: float = 0.02, n_classes: int = 3,
 
     Parameters
     ----------
-    n : int
-        Number of examples m (>= n_classes).
-    noise : float
-        Standard deviation of the Gaussian noise added to each coordinate.
+    n, noise, rng
+        As for :func:`make_xor`, with ``n >= n_classes``.
     n_classes : int
         Number of arms / classes (>= 2).
     turns : float
         How many full turns each arm makes from the centre to radius 1 (> 0).
-    rng : np.random.Generator
-        Source of all randomness.
 
     Returns
     -------
     X : (2, m) ndarray of float64
     y : (m,) ndarray of int64, values in {0, ..., n_classes - 1}
     """
-    rng = _check_rng(rng)
+    rng = _check_rng(rng)                  # rng first, then n_classes (the minimum of n), then n, noise
     n_classes = _check_int("n_classes", n_classes, 2)
-    n = _check_int("n", n, n_classes)
-    noise = _check_nonneg("noise", noise)
+    rng, n, noise = _toy_arguments(rng, n, noise, min_n=n_classes)
     turns = _check_nonneg("turns", turns)
     if turns == 0.0:
         raise ValueError("turns: expected a number > 0, got 0.0")

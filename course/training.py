@@ -29,62 +29,23 @@ from __future__ import annotations
 import numbers
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course.validation import NonFiniteError, as_float_array, as_positive_int
-
+from course.history import History
 from course.losses import mse_loss
+from course.validation import NonFiniteError, as_float_array, as_positive_int
 
 __all__ = ["History", "train_per_sample", "train_minibatch"]
 
 #: a loss: (output, targets) -> (mean loss over the batch, gradient w.r.t. the output)
 LossFn = Callable[[np.ndarray, np.ndarray], "tuple[float, np.ndarray]"]
 #: called after every epoch as callback(epoch, model, history); a true result stops training
-Callback = Callable[[int, Any, "History"], Any]
-
-
-@dataclass(repr=False)
-class History:
-    """What happened during training, one entry per epoch.
-
-    Attributes
-    ----------
-    loss : list of float
-        Mean loss over the ``T`` examples of each epoch (the notes' ``Loss / T``).
-    accuracy : list of float
-        Empty unless a callback appends to it, e.g.
-        ``lambda epoch, model, h: h.accuracy.append(model.accuracy(X, y))``.
-    grad_norms : dict of str -> list of float
-        For each parameter name (``"0.W"``, ``"0.b"``, ...), the Frobenius norm of
-        the epoch's mean gradient ``||nabla_{W_k} Loss|| / T``: plot them per
-        layer to see gradients vanish or explode.
-    """
-
-    loss: list[float] = field(default_factory=list)
-    accuracy: list[float] = field(default_factory=list)
-    grad_norms: dict[str, list[float]] = field(default_factory=dict)
-
-    @property
-    def epochs(self) -> int:
-        """Number of epochs recorded."""
-        return len(self.loss)
-
-    def _record(self, loss: float, mean_grads: dict[str, np.ndarray]) -> None:
-        self.loss.append(float(loss))
-        for name, g in mean_grads.items():
-            self.grad_norms.setdefault(name, []).append(float(np.linalg.norm(g)))
-
-    def __repr__(self) -> str:
-        if not self.loss:
-            return "History(epochs=0)"
-        text = f"History(epochs={self.epochs}, loss {self.loss[0]:.4g} -> {self.loss[-1]:.4g}"
-        if self.accuracy:
-            text += f", accuracy {self.accuracy[-1]:.3g}"
-        return text + ")"
+Callback = Callable[[int, Any, History], Any]
+#: one epoch's pass over the data: updates the parameters, returns (Loss, gradient sums) over all T examples
+EpochFn = Callable[[], "tuple[float, dict[str, np.ndarray]]"]
 
 
 def train_per_sample(
@@ -146,27 +107,25 @@ def train_per_sample(
     """
     X, Y, T = _check_data(X, Y, model)
     params = _check_training_args(model, loss, lr, epochs, callback)
-    history = History()
-    for epoch in range(epochs):
-        with _stop_if_diverged(epoch, lr):
-            Loss = 0.0
-            # nabla_{W_k} Loss = 0 and nabla_{b_k} Loss = 0 for every k
-            grad_sums = {name: np.zeros_like(p) for name, p in params.items()}
-            for t in range(T):
-                Y_t = model.forward(X[:, t:t + 1])  # forward propagation: the output for X_t
-                Div, dY_t = loss(Y_t, Y[..., t:t + 1])  # divergence Div(Y_t, d_t) and nabla_Y Div
-                Loss += Div
-                model.backward(dY_t)  # backward propagation: nabla_{W_k} Div, nabla_{b_k} Div
-                for name, grad in _gradients(model, params).items():
-                    grad_sums[name] += grad  # nabla_{W_k} Loss += nabla_{W_k} Div (and the same for b_k)
-            for name, p in params.items():
-                # W_k <- W_k - (eta/T) nabla_{W_k} Loss, and b_k with its *own* gradient nabla_{b_k} Loss
-                p -= (lr / T) * grad_sums[name]
-            _check_finite(params, Loss)
-        history._record(Loss / T, {name: s / T for name, s in grad_sums.items()})
-        if callback is not None and callback(epoch, model, history):
-            break
-    return history
+
+    def one_epoch() -> tuple[float, dict[str, np.ndarray]]:  # one pass of the notes' "repeat"
+        Loss = 0.0
+        # nabla_{W_k} Loss = 0 and nabla_{b_k} Loss = 0 for every k
+        grad_sums = {name: np.zeros_like(p) for name, p in params.items()}
+        for t in range(T):
+            Y_t = model.forward(X[:, t:t + 1])  # forward propagation: the output for X_t
+            Div, dY_t = loss(Y_t, Y[..., t:t + 1])  # divergence Div(Y_t, d_t) and nabla_Y Div
+            Loss += Div
+            model.backward(dY_t)  # backward propagation: nabla_{W_k} Div, nabla_{b_k} Div
+            for name, grad in _gradients(model, params).items():
+                grad_sums[name] += grad  # nabla_{W_k} Loss += nabla_{W_k} Div (and the same for b_k)
+        for name, p in params.items():
+            # W_k <- W_k - (eta/T) nabla_{W_k} Loss, and b_k with its *own* gradient nabla_{b_k} Loss
+            p -= (lr / T) * grad_sums[name]
+        _check_finite(params, Loss)
+        return Loss, grad_sums
+
+    return _repeat_epochs(one_epoch, model, T, lr=lr, epochs=epochs, callback=callback)
 
 
 def train_minibatch(
@@ -234,25 +193,42 @@ def train_minibatch(
             "rng: expected a numpy.random.Generator to shuffle with (or shuffle=False), "
             f"got {type(rng).__name__}"
         )
+
+    def one_epoch() -> tuple[float, dict[str, np.ndarray]]:
+        order = rng.permutation(T) if shuffle else np.arange(T)
+        Loss = 0.0
+        grad_sums = {name: np.zeros_like(p) for name, p in params.items()}
+        for start in range(0, T, batch_size):
+            batch = order[start:start + batch_size]
+            Y_hat = model.forward(X[:, batch])
+            C, dY_hat = loss(Y_hat, Y[..., batch])  # C and dY_hat are already divided by len(batch)
+            model.backward(dY_hat)
+            grads = _gradients(model, params)
+            for name, p in params.items():
+                p -= lr * grads[name]  # W <- W - lr * dW
+            _check_finite(params, C)
+            Loss += C * len(batch)
+            for name, g in grads.items():
+                grad_sums[name] += g * len(batch)
+        return Loss, grad_sums
+
+    return _repeat_epochs(one_epoch, model, T, lr=lr, epochs=epochs, callback=callback)
+
+
+def _repeat_epochs(
+    one_epoch: EpochFn, model: Any, T: int, *, lr: float, epochs: int, callback: Callback | None
+) -> History:
+    """The outer loop both trainers share: the notes' "repeat ... until converged".
+
+    Runs ``one_epoch()`` up to ``epochs`` times, each under ``_stop_if_diverged``;
+    records its ``Loss / T`` and mean gradients ``nabla Loss / T`` in the
+    ``History``; stops early when ``callback(epoch, model, history)`` is true.
+    """
     history = History()
     for epoch in range(epochs):
-        order = rng.permutation(T) if shuffle else np.arange(T)
         with _stop_if_diverged(epoch, lr):
-            Loss = 0.0
-            grad_sums = {name: np.zeros_like(p) for name, p in params.items()}
-            for start in range(0, T, batch_size):
-                batch = order[start:start + batch_size]
-                Y_hat = model.forward(X[:, batch])
-                C, dY_hat = loss(Y_hat, Y[..., batch])  # C and dY_hat are already divided by len(batch)
-                model.backward(dY_hat)
-                grads = _gradients(model, params)
-                for name, p in params.items():
-                    p -= lr * grads[name]  # W <- W - lr * dW
-                _check_finite(params, C)
-                Loss += C * len(batch)
-                for name, g in grads.items():
-                    grad_sums[name] += g * len(batch)
-        history._record(Loss / T, {name: s / T for name, s in grad_sums.items()})
+            Loss, grad_sums = one_epoch()
+        history.record(Loss / T, {name: s / T for name, s in grad_sums.items()})
         if callback is not None and callback(epoch, model, history):
             break
     return history

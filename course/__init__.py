@@ -42,7 +42,7 @@ _EXPORTS: dict[str, str] = {
     "MLP": "course.mlp",
     "train_per_sample": "course.training",
     "train_minibatch": "course.training",
-    "History": "course.training",
+    "History": "course.history",
     # finite differences and gradient checking
     "default_step": "course.numeric",
     "numerical_derivative": "course.numeric",

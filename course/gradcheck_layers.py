@@ -94,23 +94,15 @@ def _check_layer(layer: Any, x64: np.ndarray, *, mode: str, rtol: float | None, 
     result = GradcheckResult(f"gradcheck_layer({type(layer).__name__})")
     batch = x64.shape[1] if x64.ndim == 2 else None
     try:
-        layer.forward(other_input(x64, rng))
-        out_raw = _call(layer.forward, x64, "layer.forward", "x")
-        out = _output(out_raw, "layer.forward", "x")
+        out_raw, out = _forward_after_warm_up(layer, x64, rng, owner="layer", arg="x")
         g = rng.standard_normal(out.shape)
         dx_raw = _call(layer.backward, g, "layer.backward", "dout")
         grads = gradients_of(layer, "layer")
     except InputModifiedError as exc:
-        restore(params, saved)
-        return finish(result, [not_run("x", x64.shape, "mutation", str(exc))], False)
+        return _finish_restored(result, [not_run("x", x64.shape, "mutation", str(exc))], params, saved, False)
+    if moved := _moved_parameter_checks(params, saved):
+        return _finish_restored(result, moved, params, saved, False)
     try:
-        moved = changed_parameters(params, saved)
-        if moved:
-            checks = [not_run(k, params[k].shape, "mutation",
-                              f"forward/backward changed the parameter {k} in place; only an optimiser "
-                              f"step should change parameters") for k in moved]
-            return finish(result, checks, False)
-
         def phi_x(values: np.ndarray) -> np.ndarray:
             y = _output(_call(layer.forward, values, "layer.forward", "x"), "layer.forward", "a perturbed x")
             return np.array([np.sum(g * y)])
@@ -184,9 +176,7 @@ def gradcheck_model(
     result = GradcheckResult(f"gradcheck_model({type(model).__name__})")
     batch = X64.shape[1] if X64.ndim == 2 else None
     try:
-        model.forward(other_input(X64, rng))
-        out_raw = _call(model.forward, X64, "model.forward", "X")
-        out = _output(out_raw, "model.forward", "X")
+        out_raw, out = _forward_after_warm_up(model, X64, rng, owner="model", arg="X")
         loss_value, dout_raw = _loss(loss_fn, out, Y0)
         dout, bad = as_analytic(dout_raw, out.shape, "dout (returned by loss_fn)")
         if bad is not None:
@@ -194,16 +184,11 @@ def gradcheck_model(
         _call(model.backward, dout, "model.backward", "dout")
         grads = gradients_of(model, "model")
     except InputModifiedError as exc:
-        restore(params, saved)
-        return finish(result, [not_run("model", X64.shape, "mutation", str(exc))], raise_on_fail)
+        return _finish_restored(result, [not_run("model", X64.shape, "mutation", str(exc))], params, saved,
+                                raise_on_fail)
+    if moved := _moved_parameter_checks(params, saved):
+        return _finish_restored(result, moved, params, saved, raise_on_fail)
     try:
-        moved = changed_parameters(params, saved)
-        if moved:
-            checks = [not_run(k, params[k].shape, "mutation",
-                              f"forward/backward changed the parameter {k} in place; only an optimiser "
-                              f"step should change parameters") for k in moved]
-            return finish(result, checks, raise_on_fail)
-
         def phi_out(values: np.ndarray) -> np.ndarray:
             return np.array([_loss(loss_fn, values, Y0)[0]])
 
@@ -225,6 +210,31 @@ def gradcheck_model(
     model.backward(dout.copy())
     result.notes += _low_precision_note(X, "X")
     return finish(result, [], raise_on_fail)
+
+
+def _forward_after_warm_up(obj: Any, x: np.ndarray, rng: np.random.Generator, *, owner: str,
+                          arg: str) -> tuple[Any, np.ndarray]:
+    """``obj.forward(x)`` as returned and as a checked float64 array, after one forward on another input.
+
+    The warm-up forward overwrites whatever ``obj`` cached, so a ``backward`` that
+    uses a stale cache instead of the one from ``forward(x)`` is caught.
+    """
+    obj.forward(other_input(x, rng))
+    out_raw = _call(obj.forward, x, f"{owner}.forward", arg)
+    return out_raw, _output(out_raw, f"{owner}.forward", arg)
+
+
+def _moved_parameter_checks(params: dict[str, np.ndarray], saved: dict[str, np.ndarray]) -> list[TensorCheck]:
+    """A failed "mutation" check for each parameter that forward/backward changed in place (none: ``[]``)."""
+    return [not_run(k, params[k].shape, "mutation", f"forward/backward changed the parameter {k} in place; "
+                    f"only an optimiser step should change parameters") for k in changed_parameters(params, saved)]
+
+
+def _finish_restored(result: GradcheckResult, checks: list[TensorCheck], params: dict[str, np.ndarray],
+                     saved: dict[str, np.ndarray], raise_on_fail: bool) -> GradcheckResult:
+    """Put the parameters back to ``saved``, then finish ``result`` with ``checks`` (a check that stopped early)."""
+    restore(params, saved)
+    return finish(result, checks, raise_on_fail)
 
 
 def _phi_param(forward: Callable, p: np.ndarray, original: np.ndarray, x: np.ndarray, g: np.ndarray,

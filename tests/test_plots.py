@@ -90,10 +90,22 @@ def test_no_global_state_changes_and_no_show(monkeypatch):
         assert _rc_snapshot() == before
 
 
-def test_importing_plots_does_not_import_pyplot():
-    code = "import sys, course.plots; print('matplotlib.pyplot' in sys.modules)"
+@pytest.mark.parametrize("module", ["course.plots", "course.plots_training", "course.plots_calculus",
+                                    "course.plots_axes"])
+def test_importing_plots_does_not_import_pyplot(module):
+    code = f"import sys, {module}; print('matplotlib.pyplot' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_facade_exports_every_helper_from_its_concept_module():
+    from course import plots_calculus, plots_training
+
+    assert set(plots.__all__) == set(CALLS) | {"plot_graph"}
+    for module in (plots_training, plots_calculus):
+        for name in module.__all__:
+            assert getattr(plots, name) is getattr(module, name), name
+    assert set(plots_training.__all__) | set(plots_calculus.__all__) == set(CALLS)
 
 
 # ---------------------------------------------------------------- plot_loss

@@ -73,3 +73,38 @@ def test_scalars_stay_scalars():
 def test_bad_input_is_refused_naming_the_argument(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# ----------------------------------------------------------------------------
+# the chapter's answer-free checks (course.exercises.ch01)
+# ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spec", ch01.SPECS, ids=lambda s: s.name)
+def test_answer_free_checks_pass_the_reference_and_reject_every_named_bug(spec):
+    """Each check compares with a slope found without the answer: right passes, every bug fails."""
+    assert spec.answer_free, spec.name
+    for check_fn in spec.answer_free:
+        assert check_fn.__doc__.strip(), spec.name           # the check's label in reports
+        assert check_fn(spec.reference) is None, (spec.name, check_fn.__doc__)
+    first = spec.answer_free[0]
+    for bug in spec.bugs:
+        message = first(bug.impl)
+        assert isinstance(message, str) and "off by" in message, (spec.name, bug.name, message)
+
+
+def test_answer_free_check_names_a_wrong_shape_and_does_not_share_its_grid():
+    """A function that returns the wrong shape, or scribbles on its input, is reported, not crashed on."""
+    (check_fn,) = ch01.TWO_PATHS.answer_free
+
+    def flattened(x):
+        return cr.two_path_derivative(x)[:-1]
+
+    def scribbles(x):
+        out = cr.two_path_derivative(x)
+        x *= 0.0
+        return out
+
+    assert "returned shape (12,) for an input of shape (13,)" in check_fn(flattened)
+    assert check_fn(scribbles) is None
+    assert check_fn(scribbles) is None          # the grid was not spoilt for the next call

@@ -12,12 +12,11 @@ from typing import Any, Callable
 import numpy as np
 
 from course import chain_rule, numeric
+from course.exercises.answer_free import AnswerFreeCheck, Compare, agrees_with
 from course.exercises.spec import Bug, Case, Spec
 from course.functions import sigmoid, sigmoid_prime, tanh_prime
 
 __all__ = ["SPECS"]
-
-_GRID = np.linspace(-3.0, 3.0, 13)      # where answer-free checks compare with finite differences
 
 
 # ----------------------------------------------------------------------------
@@ -68,16 +67,40 @@ def _points(rng: np.random.Generator, low: float = -2.0, high: float = 2.0) -> n
     return rng.uniform(low, high, size=shape)
 
 
-def _far(actual: Any, expected: np.ndarray, tol: float) -> str | None:
-    """A message when ``actual`` is not an array of ``expected``'s shape within ``tol``."""
-    arr = np.asarray(actual, dtype=np.float64)
-    if arr.shape != expected.shape:
-        return f"returned shape {arr.shape} for an input of shape {expected.shape}"
-    err = np.abs(arr - expected)
-    if not np.all(err <= tol):
-        i = int(np.nanargmax(np.where(np.isfinite(err), err, np.inf)))
-        return f"off by {float(err.flat[i]):.2g} (more than {tol:.0e})"
-    return None
+# ----------------------------------------------------------------------------
+# answer-free checks: agreement with a known slope on a grid of [-3, 3]
+# ----------------------------------------------------------------------------
+
+
+def _grid() -> np.ndarray:
+    """Where the answer-free checks compare slopes: 13 points from -3 to 3."""
+    return np.linspace(-3.0, 3.0, 13)
+
+
+def _within(tol: float) -> Compare:
+    """``compare(actual, expected)``: what is wrong when ``actual`` is not within ``tol`` of it."""
+    def compare(actual: Any, expected: np.ndarray) -> str | None:
+        arr = np.asarray(actual, dtype=np.float64)
+        if arr.shape != expected.shape:
+            return f"returned shape {arr.shape} for an input of shape {expected.shape}"
+        err = np.abs(arr - expected)
+        if not np.all(err <= tol):
+            i = int(np.nanargmax(np.where(np.isfinite(err), err, np.inf)))
+            return f"off by {float(err.flat[i]):.2g} (more than {tol:.0e})"
+        return None
+    return compare
+
+
+def _numeric_slope(f: Callable[[Any], Any]) -> Callable[[], np.ndarray]:
+    """The central-difference slope of ``f`` on the grid, with a small step (h = 1e-5)."""
+    return lambda: chain_rule.central_difference(f, _grid(), 1e-5)
+
+
+def _matches_numeric(f: Callable[[Any], Any], what: str) -> AnswerFreeCheck:
+    """``fn(x)`` agrees with the finite-difference slope of ``f`` (for sigma' and tanh')."""
+    return agrees_with(f"Agrees with the finite-difference slope of {what}",
+                       f"vs the finite-difference slope of {what} on [-3, 3]",
+                       inputs=lambda: (_grid(),), expected=_numeric_slope(f), compare=_within(1e-8))
 
 
 # ----------------------------------------------------------------------------
@@ -90,12 +113,6 @@ def _central_case(rng: np.random.Generator) -> Case:
     x = _points(rng)
     h = float(10 ** rng.uniform(-3.0, -1.5))
     return Case((f, x, h), f"f = {name} at {x.size} points, h = {h:.1e}")
-
-
-def _agrees_with_cos(fn: Callable[..., Any]) -> str | None:
-    """Agrees with the exact slope cos x of sin x (h = 1e-3)."""
-    found = _far(fn(np.sin, _GRID, 1e-3), np.cos(_GRID), 1e-6)
-    return None if found is None else f"central_difference(np.sin, x, 1e-3) vs cos(x): {found}"
 
 
 def _second_order(fn: Callable[..., Any]) -> str | None:
@@ -130,7 +147,11 @@ CENTRAL_DIFFERENCE = Spec(
     ),
     forbidden=(chain_rule.central_difference, numeric.numerical_derivative,
                numeric.numerical_gradient, numeric.numerical_jacobian),
-    answer_free=(_agrees_with_cos, _second_order),
+    answer_free=(agrees_with("Agrees with the exact slope cos x of sin x (h = 1e-3).",
+                             "central_difference(np.sin, x, 1e-3) vs cos(x)",
+                             inputs=lambda: (np.sin, _grid(), 1e-3), expected=lambda: np.cos(_grid()),
+                             compare=_within(1e-6)),
+                 _second_order),
 )
 
 
@@ -142,14 +163,6 @@ CENTRAL_DIFFERENCE = Spec(
 def _z_case(rng: np.random.Generator) -> Case:
     z = _points(rng, -6.0, 6.0)
     return Case((z,), f"z of shape {z.shape}")
-
-
-def _matches_numeric(f: Callable[[Any], Any], what: str) -> Callable[[Callable[..., Any]], str | None]:
-    def check(fn: Callable[..., Any]) -> str | None:
-        found = _far(fn(_GRID), chain_rule.central_difference(f, _GRID, 1e-5), 1e-8)
-        return None if found is None else f"vs the finite-difference slope of {what} on [-3, 3]: {found}"
-    check.__doc__ = f"Agrees with the finite-difference slope of {what}"
-    return check
 
 
 _Z_FIXED = (Case((np.array([-2.0, 0.0, 2.0]),), "z = [-2, 0, 2]"),
@@ -206,11 +219,9 @@ def _chain_case(rng: np.random.Generator) -> Case:
     return Case((f_prime, g, g_prime, x), f"f = {f_name}, g = {g_name} at {x.size} points")
 
 
-def _chain_matches_numeric(fn: Callable[..., Any]) -> str | None:
-    """Agrees with the finite-difference slope of sin(x³ - 2x)"""
-    found = _far(fn(np.cos, cubic, cubic_prime, _GRID),
-                 chain_rule.central_difference(lambda x: np.sin(cubic(x)), _GRID, 1e-5), 1e-6)
-    return None if found is None else f"for f = sin, g = x³ - 2x on [-3, 3]: {found}"
+def _sin_of_cubic(x: Any) -> Any:
+    """``sin(x³ - 2x)``: the composite the answer-free check differentiates."""
+    return np.sin(cubic(x))
 
 
 CHAIN_RULE = Spec(
@@ -229,7 +240,10 @@ CHAIN_RULE = Spec(
             "and Δz = g'(x) Δx.", lambda f_prime, g, g_prime, x: f_prime(g(x)) + g_prime(x)),
     ),
     forbidden=(chain_rule.chain_rule_derivative,),
-    answer_free=(_chain_matches_numeric,),
+    answer_free=(agrees_with("Agrees with the finite-difference slope of sin(x³ - 2x)",
+                             "for f = sin, g = x³ - 2x on [-3, 3]",
+                             inputs=lambda: (np.cos, cubic, cubic_prime, _grid()),
+                             expected=_numeric_slope(_sin_of_cubic), compare=_within(1e-6)),),
 )
 
 
@@ -241,12 +255,6 @@ CHAIN_RULE = Spec(
 def _x_case(rng: np.random.Generator) -> Case:
     x = _points(rng, -3.0, 3.0)
     return Case((x,), f"x of shape {x.shape}")
-
-
-def _two_path_matches_numeric(fn: Callable[..., Any]) -> str | None:
-    """Agrees with the finite-difference slope of y = x² sin x"""
-    found = _far(fn(_GRID), chain_rule.central_difference(chain_rule.two_path_function, _GRID, 1e-5), 1e-7)
-    return None if found is None else f"on [-3, 3]: {found}"
 
 
 TWO_PATHS = Spec(
@@ -265,7 +273,9 @@ TWO_PATHS = Spec(
             "themselves add up.", lambda x: (np.sin(x) * 2 * x) * (x**2 * np.cos(x))),
     ),
     forbidden=(chain_rule.two_path_derivative,),
-    answer_free=(_two_path_matches_numeric,),
+    answer_free=(agrees_with("Agrees with the finite-difference slope of y = x² sin x", "on [-3, 3]",
+                             inputs=lambda: (_grid(),), expected=_numeric_slope(chain_rule.two_path_function),
+                             compare=_within(1e-7)),),
 )
 
 SPECS = (CENTRAL_DIFFERENCE, SIGMOID_PRIME, TANH_PRIME, CHAIN_RULE, TWO_PATHS)

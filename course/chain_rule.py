@@ -99,8 +99,7 @@ def two_path_function(x: ArrayLike) -> np.ndarray:
     -------
     y : float64 ndarray of ``x``'s shape
     """
-    x = _real_array(x, "x")
-    u, v = x**2, np.sin(x)
+    _, u, v = _two_path_nodes(x)
     return u * v
 
 
@@ -117,11 +116,16 @@ def two_path_derivative(x: ArrayLike) -> np.ndarray:
     -------
     dy_dx : float64 ndarray of ``x``'s shape
     """
-    x = _real_array(x, "x")
-    u, v = x**2, np.sin(x)
+    x, u, v = _two_path_nodes(x)
     path_u = v * (2 * x)          # ∂y/∂u = v,  du/dx = 2x
     path_v = u * np.cos(x)        # ∂y/∂v = u,  dv/dx = cos x
     return path_u + path_v
+
+
+def _two_path_nodes(x: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``x`` as float64, and the intermediate nodes ``u = x²`` and ``v = sin x``."""
+    x = _real_array(x, "x")
+    return x, x**2, np.sin(x)
 
 
 # ----------------------------------------------------------------------------

@@ -52,6 +52,12 @@ def _affine_args(W: object, x: object, b: object) -> tuple[np.ndarray, np.ndarra
     return W, _vector(x, "x", n_in, "n_in"), _vector(b, "b", n_out, "n_out")
 
 
+def _affine_vjp_args(W: object, x: object, b: object, g: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``W``, ``x`` and ``g`` checked as for :func:`_affine_args`, ``g`` of size n_out."""
+    W, x, _ = _affine_args(W, x, b)
+    return W, x, _vector(g, "g", W.shape[0], "n_out")
+
+
 def affine_jacobian_wrt_x(W: np.ndarray, x: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Jacobian of ``z = W x + b`` with respect to ``x``: it is ``W`` itself.
 
@@ -159,8 +165,7 @@ def affine_vjp_wrt_x(W: np.ndarray, x: np.ndarray, b: np.ndarray, g: np.ndarray)
     -------
     dx : ndarray, the shape of ``x``
     """
-    W, x, _ = _affine_args(W, x, b)
-    g = _vector(g, "g", W.shape[0], "n_out")
+    W, x, g = _affine_vjp_args(W, x, b, g)
     return (W.T @ g.reshape(-1, 1)).reshape(x.shape)
 
 
@@ -184,6 +189,5 @@ def affine_vjp_wrt_W(W: np.ndarray, x: np.ndarray, b: np.ndarray, g: np.ndarray)
     -------
     dW : (n_out, n_in) ndarray
     """
-    W, x, _ = _affine_args(W, x, b)
-    g = _vector(g, "g", W.shape[0], "n_out")
+    W, x, g = _affine_vjp_args(W, x, b, g)
     return g.reshape(-1, 1) @ x.reshape(1, -1)

@@ -248,3 +248,67 @@ def _stub_unrelated_errors(path: Path) -> list[str]:
             elif out.output_type == "error" and (not stub or _meta(cell).get("grade") or i < first_exercise):
                 found.append(f"cell {i}: {out.ename}: {out.evalue}")
     return found
+
+
+def _half_wrong_submission(chapter: str, out_dir: Path) -> tuple[str, list[Path]]:
+    """The solution notebook with one exercise made right on every other call only.
+
+    The first exercise's function alternates between the solution's own body and the spec's
+    first named bug, so under stock nbgrader its grade cell must land strictly between 0 and its
+    points (per-case partial credit), while every other exercise keeps full marks.
+    """
+    paths = []
+    target = None
+    for path in _notebooks("solutions", chapter):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if target is None and _meta(cell).get("solution"):
+                name = _meta(cell)["grade_id"].removesuffix("-solution").replace("-", ".", 1)
+                fn = re.match(r"def (\w+)\(", cell.source.lstrip()).group(1)
+                spec = SPECS[name]
+                bug = next(i for i, b in enumerate(spec.bugs) if _usable_bug(b, spec))
+                cell.source = cell.source.replace(f"def {fn}(", f"def _right_{fn}(", 1) + (
+                    "\n\nimport itertools as _itertools\n"
+                    "from course.exercises import get_spec as _get_spec\n"
+                    f"_calls_{fn} = _itertools.count()\n"
+                    f"def {fn}(*args, **kwargs):\n"
+                    f"    if next(_calls_{fn}) % 2:\n"
+                    f"        return _get_spec({name!r}).bugs[{bug}].impl(*args, **kwargs)\n"
+                    f"    return _right_{fn}(*args, **kwargs)\n"
+                )
+                target = name
+        out = out_dir / path.name
+        nbformat.write(nb, out)
+        paths.append(out)
+    assert target is not None
+    return target, paths
+
+
+def _usable_bug(bug, spec) -> bool:
+    """A bug that gives wrong outputs on public cases without calling a forbidden reference.
+
+    (Some bugs are written as "the reference, transposed"; a learner doing that scores 0 for
+    calling the reference, which is not the partial credit this test is after.)
+    """
+    from course.checking import check
+
+    report = check(spec.name, bug.impl)
+    return not report.forbidden and not all(r.passed for r in report.cases if r.kind == "public")
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")   # nbgrader's gradebook, not ours
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_stock_autograde_gives_per_case_partial_credit(course, chapter, tmp_path):
+    from nbgrader.api import Gradebook
+
+    root, db_url = course
+    target, notebooks = _half_wrong_submission(chapter, tmp_path)
+    _autograde(root, db_url, chapter, "half-wrong", notebooks)
+    stem = target.replace(".", "-", 1)
+    with Gradebook(db_url) as gb:
+        sub = gb.find_submission(chapter, "half-wrong")
+        scores = {g.name: (g.score, g.max_score) for nb in sub.notebooks for g in nb.grades}
+    score, points = scores.pop(stem)
+    assert 0 < score < points, f"{target}: expected partial credit, got {score}/{points}"
+    assert all(s == m for s, m in scores.values()), scores

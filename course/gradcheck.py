@@ -86,6 +86,10 @@ def gradcheck(
     df : callable
         ``df(x) -> gradient`` with the shape of ``x`` when ``f`` is
         scalar-valued; ``df(x) -> (f(x).size, x.size)`` Jacobian otherwise.
+        For an elementwise ``f`` (``f(x)`` has the shape of ``x``), ``df``
+        may return the elementwise derivative ``f'(x)`` with the shape of
+        ``x``: it is checked as the diagonal Jacobian ``diag(f'(x))``, so a
+        ``df`` like that for an ``f`` that is not elementwise fails.
     x : array_like or float
         The point (finite). ``f`` receives float64 copies; ``df`` a copy in
         ``x``'s own dtype.
@@ -114,6 +118,8 @@ def gradcheck(
     >>> import numpy as np
     >>> bool(gradcheck(lambda x: np.sum(x**3), lambda x: 3 * x**2, np.array([1.0, -2.0])))
     True
+    >>> bool(gradcheck(np.tanh, lambda x: 1 - np.tanh(x) ** 2, np.linspace(-2, 2, 5)))
+    True
     """
     _check_callable(f, "f")
     _check_callable(df, "df")
@@ -132,6 +138,15 @@ def gradcheck(
     n_out = y0.size
     scalar = n_out == 1
     shape = x64.shape if scalar else (n_out, x64.size)
+    if not scalar and _is_elementwise_derivative(raw, y_raw, x64):
+        if x64.size > MAX_ELEMENTWISE:
+            return finish(result, [not_run(name, shape, "size", (
+                f"df returned the elementwise derivative of an f with {x64.size} entries; its diagonal "
+                f"Jacobian is checked entry by entry, so use an x of at most {MAX_ELEMENTWISE} entries"))],
+                raise_on_fail)
+        raw = np.diag(np.asarray(raw).ravel())
+        result.notes.append("df(x) has the shape of x: checked as the elementwise derivative, "
+                            "i.e. the diagonal Jacobian diag(df(x))")
     what = f"the gradient for {name}" if scalar else f"the Jacobian of f w.r.t. {name} (outputs x inputs)"
     analytic, bad = as_analytic(raw, shape, what, also=((1, x64.size),) if scalar else ())
     if bad is not None:
@@ -157,6 +172,15 @@ def gradcheck(
     except InputModifiedError as exc:
         check = not_run(name, shape, "mutation", str(exc))
     return finish(result, [check], raise_on_fail)
+
+
+MAX_ELEMENTWISE = 2000  # diag(f'(x)) of this size is 32 MB in float64
+
+
+def _is_elementwise_derivative(raw: Any, y_raw: Any, x: np.ndarray) -> bool:
+    """Whether ``df`` returned ``f'(x)`` entry by entry: f(x), df(x) and x all share one shape."""
+    d = np.asarray(raw)
+    return d.dtype.kind in "fiu" and d.shape == x.shape == np.shape(y_raw) and x.size > 1
 
 
 def _directional_jacobian(probe: Probe, rng: np.random.Generator, rtol: float, atol: float) -> TensorCheck:

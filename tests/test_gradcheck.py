@@ -529,3 +529,37 @@ def test_explicit_tolerances_are_used(rng):
     almost = lambda v: dcube(v) * (1 + 1e-4)  # noqa: E731
     assert not gradcheck(cube, almost, x)
     assert gradcheck(cube, almost, x, rtol=1e-3)
+
+
+# ----------------------------------------------------------------------------------------------
+# elementwise f with df returning f'(x) in the shape of x (the diagonal Jacobian)
+# ----------------------------------------------------------------------------------------------
+
+
+def test_elementwise_derivative_in_the_shape_of_x_is_checked_as_a_diagonal_jacobian():
+    x = np.linspace(-2, 2, 7).reshape(7, 1)
+    result = gradcheck(np.tanh, lambda v: 1 - np.tanh(v) ** 2, x)
+    assert result
+    assert "elementwise derivative" in repr(result)
+
+
+@pytest.mark.parametrize("wrong", [
+    lambda v: 1 - np.tanh(v),            # tanh' written as 1 - tanh
+    lambda v: -(1 - np.tanh(v) ** 2),    # sign flipped
+    lambda v: np.zeros_like(v),          # never written
+])
+def test_wrong_elementwise_derivatives_are_rejected(wrong):
+    assert not gradcheck(np.tanh, wrong, np.linspace(-2, 2, 7))
+
+
+def test_an_elementwise_looking_df_for_a_coupled_f_is_rejected():
+    from course.functions import softmax
+
+    x = np.linspace(-1, 1, 5)
+    assert not gradcheck(softmax, lambda v: softmax(v) * (1 - softmax(v)), x)
+
+
+def test_elementwise_derivative_of_a_huge_x_is_refused_with_a_message():
+    result = gradcheck(np.tanh, lambda v: 1 - np.tanh(v) ** 2, np.linspace(-2, 2, 3000))
+    assert not result
+    assert "at most 2000" in repr(result)

@@ -25,6 +25,7 @@ from typing import Any, Callable
 
 import numpy as np
 from numpy.typing import ArrayLike
+from course.validation import check_callable
 
 __all__ = [
     "central_difference",
@@ -53,7 +54,7 @@ def central_difference(f: Elementwise, x: ArrayLike, h: float) -> np.ndarray:
     -------
     slope : float64 ndarray of ``x``'s shape (0-d for a number)
     """
-    f, x, h = _callable(f, "f"), _real_array(x, "x"), _step(h)
+    f, x, h = check_callable(f, "f"), _real_array(x, "x"), _step(h)
     return (_values(f, x + h) - _values(f, x - h)) / (2 * h)
 
 
@@ -62,7 +63,7 @@ def forward_difference(f: Elementwise, x: ArrayLike, h: float) -> np.ndarray:
 
     Parameters and return value as in :func:`central_difference`.
     """
-    f, x, h = _callable(f, "f"), _real_array(x, "x"), _step(h)
+    f, x, h = check_callable(f, "f"), _real_array(x, "x"), _step(h)
     return (_values(f, x + h) - _values(f, x)) / h
 
 
@@ -82,7 +83,7 @@ def chain_rule_derivative(f_prime: Elementwise, g: Elementwise, g_prime: Element
     -------
     dy_dx : float64 ndarray of ``x``'s shape
     """
-    f_prime, g, g_prime = _callable(f_prime, "f_prime"), _callable(g, "g"), _callable(g_prime, "g_prime")
+    f_prime, g, g_prime = check_callable(f_prime, "f_prime"), check_callable(g, "g"), check_callable(g_prime, "g_prime")
     x = _real_array(x, "x")
     z = _values(g, x)                               # z = g(x): where the outer slope is taken
     return _values(f_prime, z) * _values(g_prime, x)
@@ -131,12 +132,6 @@ def _two_path_nodes(x: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 # ----------------------------------------------------------------------------
 # argument checks
 # ----------------------------------------------------------------------------
-
-
-def _callable(f: Any, name: str) -> Elementwise:
-    if not callable(f):
-        raise TypeError(f"{name}: expected a function (callable), got {type(f).__name__}")
-    return f
 
 
 def _real_array(x: Any, name: str) -> np.ndarray:

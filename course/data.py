@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import math
 from importlib import resources
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from numpy.typing import ArrayLike
+from course.validation import as_generator, as_int
 
 __all__ = [
     "make_xor",
@@ -29,23 +30,6 @@ __all__ = [
 
 
 # ---------------------------------------------------------------- validation
-def _check_rng(rng: object) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            "rng: expected a numpy.random.Generator such as np.random.default_rng(0), "
-            f"got {type(rng).__name__}"
-        )
-    return rng
-
-
-def _check_int(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name}: expected an int >= {minimum}, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name}: expected an int >= {minimum}, got {value}")
-    return int(value)
-
-
 def _check_nonneg(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(f"{name}: expected a finite number >= 0, got {type(value).__name__}")
@@ -57,7 +41,7 @@ def _check_nonneg(name: str, value: object) -> float:
 def _toy_arguments(rng: object, n: object, noise: object, *,
                    min_n: int) -> tuple[np.random.Generator, int, float]:
     """Validate the arguments every toy set takes, in the order ``rng``, ``n``, ``noise``."""
-    return _check_rng(rng), _check_int("n", n, min_n), _check_nonneg("noise", noise)
+    return as_generator(rng), as_int(n, "n", minimum=min_n), _check_nonneg("noise", noise)
 
 
 def _balanced_labels(n: int, n_groups: int, rng: np.random.Generator) -> np.ndarray:
@@ -186,8 +170,8 @@ def make_spirals(n: int = 300, *, noise: float = 0.02, n_classes: int = 3,
     X : (2, m) ndarray of float64
     y : (m,) ndarray of int64, values in {0, ..., n_classes - 1}
     """
-    rng = _check_rng(rng)                  # rng first, then n_classes (the minimum of n), then n, noise
-    n_classes = _check_int("n_classes", n_classes, 2)
+    rng = as_generator(rng)                  # rng first, then n_classes (the minimum of n), then n, noise
+    n_classes = as_int(n_classes, "n_classes", minimum=2)
     rng, n, noise = _toy_arguments(rng, n, noise, min_n=n_classes)
     turns = _check_nonneg("turns", turns)
     if turns == 0.0:
@@ -244,7 +228,7 @@ def one_hot(y: ArrayLike, k: int | None = None) -> np.ndarray:
         )
     if k is None:
         k = int(y.max()) + 1 if y.size else 0
-    k = _check_int("k", k, 1 if y.size else 0)
+    k = as_int(k, "k", minimum=1 if y.size else 0)
     if y.size and (y.min() < 0 or y.max() >= k):
         raise ValueError(f"y: expected labels in 0..{k - 1}, got values in {y.min()}..{y.max()}")
     Y = np.zeros((k, y.size), dtype=np.float64)
@@ -273,7 +257,7 @@ def train_test_split(X: ArrayLike, y: ArrayLike, *, test_fraction: float = 0.25,
     X_train, X_test, y_train, y_test : ndarrays
         ``X_*`` of shape (n_features, m_*), ``y_*`` with last axis m_*.
     """
-    rng = _check_rng(rng)
+    rng = as_generator(rng)
     X = np.asarray(X)
     y = np.asarray(y)
     if X.ndim != 2:

@@ -59,7 +59,8 @@ from course.gradcheck_inputs import (
 )
 from course.gradcheck_layers import gradcheck_layer, gradcheck_model
 from course.gradcheck_report import GradcheckError, GradcheckResult
-from course.numeric import InputModifiedError, _as_point, _call, _check_callable, _output
+from course.numeric import InputModifiedError, _as_point, _call, _output
+from course.validation import check_callable
 
 __all__ = ["gradcheck", "gradcheck_layer", "gradcheck_model", "GradcheckResult", "GradcheckError"]
 
@@ -121,8 +122,8 @@ def gradcheck(
     >>> bool(gradcheck(np.tanh, lambda x: 1 - np.tanh(x) ** 2, np.linspace(-2, 2, 5)))
     True
     """
-    _check_callable(f, "f")
-    _check_callable(df, "df")
+    check_callable(f, "f")
+    check_callable(df, "df")
     mode, atol, rng = check_options(mode, rtol, atol, rng)
     x64 = _as_point(x, "x")
     if x64.size == 0:

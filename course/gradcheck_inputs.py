@@ -15,6 +15,7 @@ from course.diagnosis import Diagnosis, diagnose
 from course.directional import check_directional
 from course.gradcheck_engine import Probe, TensorCheck, check_exhaustive
 from course.gradcheck_report import GradcheckError, GradcheckResult, name_cause
+from course.validation import as_generator
 
 MODES = ("auto", "directional", "exhaustive")
 AUTO_EXHAUSTIVE_MAX = 100   # tensors up to this size are checked entry by entry in "auto" mode
@@ -36,11 +37,7 @@ def check_options(mode: Any, rtol: Any, atol: Any, rng: Any) -> tuple[str, float
             raise ValueError(f"{label}: expected a non-negative number, got {value!r}")
     if rng is None:
         rng = np.random.default_rng(0)
-    elif not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"rng: expected a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}"
-        )
-    return mode, float(atol), rng
+    return mode, float(atol), as_generator(rng)
 
 
 def eps_of(*dtypes: Any) -> float:

@@ -31,7 +31,8 @@ from course.gradcheck_inputs import (
 )
 from course.gradcheck_locate import locate, name_activation, name_untransposed
 from course.gradcheck_report import GradcheckResult
-from course.numeric import InputModifiedError, _as_point, _call, _check_callable, _output
+from course.numeric import InputModifiedError, _as_point, _call, _output
+from course.validation import check_callable
 
 __all__ = ["gradcheck_layer", "gradcheck_model"]
 
@@ -167,7 +168,7 @@ def gradcheck_model(
         One check for ``dout``, then one per parameter.
     """
     check_protocol(model, "model")
-    _check_callable(loss_fn, "loss_fn")
+    check_callable(loss_fn, "loss_fn")
     mode, atol, rng = check_options(mode, rtol, atol, rng)
     X64 = _as_point(X, "X")
     Y0 = np.array(Y, copy=True)

@@ -28,7 +28,7 @@ from typing import Any, Callable, Protocol, runtime_checkable
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course.validation import as_float_array, as_positive_int
+from course.validation import as_float_array, as_generator, as_positive_int
 
 from course.functions import (
     relu,
@@ -116,11 +116,7 @@ class Linear:
     def __init__(self, n_in: int, n_out: int, *, rng: np.random.Generator, init: str = "xavier") -> None:
         n_in = as_positive_int(n_in, "n_in")
         n_out = as_positive_int(n_out, "n_out")
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError(
-                "rng: expected a numpy.random.Generator, e.g. np.random.default_rng(0), "
-                f"got {type(rng).__name__}"
-            )
+        as_generator(rng)
         std = _init_std(init, n_in)
         self._set_params(rng.normal(0.0, std, size=(n_out, n_in)), np.zeros((n_out, 1)))
 

@@ -28,6 +28,7 @@ from typing import Any, Callable
 
 import numpy as np
 from numpy.typing import ArrayLike
+from course.validation import check_callable
 
 __all__ = [
     "InputModifiedError",
@@ -88,7 +89,7 @@ def numerical_derivative(f: Callable[[float], Any], x: float, h: float | None = 
     float
         The estimate of ``f'(x)``.
     """
-    _check_callable(f, "f")
+    check_callable(f, "f")
     x0 = _as_point(x, "x")
     if x0.size != 1:
         raise ValueError(
@@ -124,7 +125,7 @@ def numerical_gradient(f: Callable[[np.ndarray], Any], x: ArrayLike, h: ArrayLik
     ndarray
         float64, the shape of ``x``.
     """
-    _check_callable(f, "f")
+    check_callable(f, "f")
     x0 = _as_point(x, "x")
     steps = np.broadcast_to(_steps(h, x0, "h"), x0.shape)
     grad = np.empty(x0.shape)
@@ -155,7 +156,7 @@ def numerical_jacobian(f: Callable[[np.ndarray], Any], x: ArrayLike, h: ArrayLik
     (f(x).size, x.size) ndarray
         float64.
     """
-    _check_callable(f, "f")
+    check_callable(f, "f")
     x0 = _as_point(x, "x")
     steps = np.broadcast_to(_steps(h, x0, "h"), x0.shape)
     n_out = _output(f(x0.copy()), "f", "x").size
@@ -198,7 +199,7 @@ def one_sided_differences(
     left, right : ndarray
         float64, each the shape of ``x``.
     """
-    _check_callable(f, "f")
+    check_callable(f, "f")
     x0 = _as_point(x, "x")
     if h is None:
         h = np.sqrt(np.finfo(np.float64).eps) * np.maximum(1.0, np.abs(x0))
@@ -218,11 +219,6 @@ def one_sided_differences(
 # ----------------------------------------------------------------------------
 # validation and evaluation helpers (shared with course.gradcheck)
 # ----------------------------------------------------------------------------
-
-def _check_callable(f: Any, name: str) -> None:
-    if not callable(f):
-        raise TypeError(f"{name}: expected a callable (a function), got {type(f).__name__}")
-
 
 def _as_point(x: Any, name: str) -> np.ndarray:
     """``x`` as a finite float64 array (always a new array)."""

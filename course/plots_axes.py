@@ -12,7 +12,7 @@ import numpy as np
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["COLORS", "axes_or_new", "integer_ticks", "check_callable", "as_series"]
+__all__ = ["COLORS", "axes_or_new", "integer_ticks", "as_series"]
 
 # Okabe-Ito colour-blind-safe palette: class t / line t uses COLORS[t % 8].
 COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
@@ -37,12 +37,6 @@ def integer_ticks(axis: Any) -> None:
     from matplotlib.ticker import MaxNLocator
 
     axis.set_major_locator(MaxNLocator(nbins="auto", integer=True))
-
-
-def check_callable(name: str, f: object) -> None:
-    """Raise a TypeError naming ``name`` unless ``f`` is callable."""
-    if not callable(f):
-        raise TypeError(f"{name}: expected a callable, got {type(f).__name__}")
 
 
 def as_series(name: str, values: object) -> np.ndarray:

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from course.plots_axes import COLORS, as_series, axes_or_new, check_callable, integer_ticks
+from course.plots_axes import COLORS, as_series, axes_or_new, integer_ticks
+from course.validation import check_callable
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -53,8 +54,8 @@ def plot_step_error(f: Callable[[float], float], df: Callable[[float], float], x
     steps : 1-D array of float > 0, optional
         The steps h; default ``np.logspace(-16, 0, 81)``.
     """
-    check_callable("f", f)
-    check_callable("df", df)
+    check_callable(f, "f")
+    check_callable(df, "df")
     if isinstance(x, bool) or not isinstance(x, Real) or not np.isfinite(x):
         raise TypeError(f"x: expected a finite real number, got {x!r}")
     h = np.unique(np.logspace(-16, 0, 81) if steps is None else as_series("steps", steps))   # sorted

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from course.plots_axes import COLORS, as_series, axes_or_new, check_callable, integer_ticks
+from course.plots_axes import COLORS, as_series, axes_or_new, integer_ticks
+from course.validation import as_int, check_callable
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -170,10 +171,9 @@ def plot_decision_boundary(predict: Callable[[np.ndarray], Any], X: Any, y: Any,
     """
     from matplotlib.colors import LinearSegmentedColormap, ListedColormap
 
-    check_callable("predict", predict)
+    check_callable(predict, "predict")
     X, y = _points(X, y)
-    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
-        raise ValueError(f"resolution: expected an int >= 2, got {resolution!r}")
+    resolution = as_int(resolution, "resolution", minimum=2)
     lo, hi = X.min(axis=1), X.max(axis=1)
     pad = 0.1 * np.maximum(hi - lo, 1e-12) + 0.1
     g1, g2 = np.meshgrid(np.linspace(lo[0] - pad[0], hi[0] + pad[0], resolution),
@@ -233,9 +233,7 @@ def plot_digits(X: Any, y: Any = None, ax: Any = None, *, y_pred: Any = None, n:
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[0] != 64 or X.shape[1] == 0 or not np.all(np.isfinite(X)):
         raise ValueError(f"X: expected finite values of shape (64, m), one 8x8 image per column, got shape {X.shape}")
-    for name, v in (("n", n), ("per_row", per_row)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ValueError(f"{name}: expected an int >= 1, got {v!r}")
+    n, per_row = as_int(n, "n", minimum=1), as_int(per_row, "per_row", minimum=1)
     labels = [np.asarray(v) for v in (y, y_pred) if v is not None]
     for name, v in (("y", y), ("y_pred", y_pred)):
         if v is not None and np.shape(v) != (X.shape[1],):

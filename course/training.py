@@ -36,7 +36,7 @@ from numpy.typing import ArrayLike
 
 from course.history import History
 from course.losses import mse_loss
-from course.validation import NonFiniteError, as_float_array, as_positive_int
+from course.validation import NonFiniteError, as_float_array, as_generator, as_positive_int
 
 __all__ = ["History", "train_per_sample", "train_minibatch"]
 
@@ -188,11 +188,8 @@ def train_minibatch(
         raise ValueError(f"batch_size: expected at most T={T} (the number of examples), got {batch_size}")
     if not isinstance(shuffle, bool):
         raise TypeError(f"shuffle: expected True or False, got {type(shuffle).__name__}")
-    if (shuffle or rng is not None) and not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            "rng: expected a numpy.random.Generator to shuffle with (or shuffle=False), "
-            f"got {type(rng).__name__}"
-        )
+    if shuffle or rng is not None:
+        as_generator(rng, hint=" to shuffle with (or shuffle=False)")
 
     def one_epoch() -> tuple[float, dict[str, np.ndarray]]:
         order = rng.permutation(T) if shuffle else np.arange(T)

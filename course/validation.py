@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["NonFiniteError", "as_float_array", "as_column", "as_positive_int"]
+__all__ = ["NonFiniteError", "as_float_array", "as_column", "as_positive_int", "as_int", "as_generator",
+           "check_callable"]
 
 
 class NonFiniteError(ValueError):
@@ -75,8 +76,34 @@ def as_column(z: Any, name: str) -> np.ndarray:
 
 def as_positive_int(value: Any, name: str) -> int:
     """Return ``value`` as an int >= 1 or raise naming ``name`` (bools are refused)."""
+    return as_int(value, name, minimum=1)
+
+
+def check_callable(value: Any, name: str) -> Any:
+    """Return ``value`` if it is callable, else raise a ``TypeError`` naming ``name``."""
+    if not callable(value):
+        raise TypeError(f"{name}: expected a callable (a function), got {type(value).__name__}")
+    return value
+
+
+def as_generator(rng: Any, name: str = "rng", *, hint: str = "") -> np.random.Generator:
+    """Return ``rng`` if it is a ``numpy.random.Generator``, else raise a ``TypeError``.
+
+    ``hint`` is added to the message, e.g. ``" to shuffle with (or shuffle=False)"``.
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"{name}: expected a numpy.random.Generator{hint}, e.g. np.random.default_rng(0), "
+            f"got {type(rng).__name__}"
+        )
+    return rng
+
+
+def as_int(value: Any, name: str, *, minimum: int) -> int:
+    """Return ``value`` as an int >= ``minimum`` or raise naming ``name`` (bools are refused)."""
+    what = "a positive int" if minimum == 1 else f"an int >= {minimum}"
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name}: expected a positive int, got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name}: expected a positive int (>= 1), got {value}")
+        raise TypeError(f"{name}: expected {what}, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name}: expected {what}{' (>= 1)' if minimum == 1 else ''}, got {value}")
     return int(value)

@@ -63,11 +63,11 @@ def test_scalars_stay_scalars():
 
 
 @pytest.mark.parametrize("call, error, message", [
-    (lambda: cr.central_difference(3.0, 1.0, 1e-3), TypeError, "f: expected a function"),
+    (lambda: cr.central_difference(3.0, 1.0, 1e-3), TypeError, "f: expected a callable"),
     (lambda: cr.central_difference(np.sin, "1", 1e-3), TypeError, "x: expected"),
     (lambda: cr.central_difference(np.sin, 1.0, 0.0), ValueError, "h: expected a finite step > 0"),
     (lambda: cr.forward_difference(np.sin, 1.0, True), TypeError, "h: expected a positive float"),
-    (lambda: cr.chain_rule_derivative(np.cos, None, np.cos, 1.0), TypeError, "g: expected a function"),
+    (lambda: cr.chain_rule_derivative(np.cos, None, np.cos, 1.0), TypeError, "g: expected a callable"),
     (lambda: cr.two_path_derivative([1, [2]]), TypeError, "x: expected"),
 ])
 def test_bad_input_is_refused_naming_the_argument(call, error, message):

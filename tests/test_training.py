@@ -333,7 +333,7 @@ def test_train_per_sample_refuses_bad_input(override, error, pattern):
         ({"batch_size": 5}, ValueError, r"^batch_size: expected at most T=4 \(the number of examples\), got 5"),
         ({"batch_size": 2.0}, TypeError, r"^batch_size: expected a positive int, got float"),
         ({"rng": None}, TypeError,
-         r"^rng: expected a numpy.random.Generator to shuffle with \(or shuffle=False\), got NoneType"),
+         r"^rng: expected a numpy.random.Generator to shuffle with \(or shuffle=False\), e\.g\. np\.random\.default_rng\(0\), got NoneType"),
         ({"rng": 42, "shuffle": False}, TypeError, r"^rng: expected a numpy.random.Generator"),
         ({"shuffle": "yes"}, TypeError, r"^shuffle: expected True or False, got str"),
     ],

@@ -1,4 +1,4 @@
-"""Time and peak memory of the scalar engine (course.autodiff): forward + backward.
+"""Time and peak memory of the scalar engine (course.reference.autodiff): forward + backward.
 
 Graphs:
   chain 1e4 / 1e5   x -> tanh -> tanh -> ... (n nodes in all)
@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from course.autodiff import Value, topological_order
+from course.reference.autodiff import Value, topological_order
 
 
 def chain(n_nodes: int) -> Value:

@@ -17,8 +17,8 @@ import time
 import numpy as np
 
 from course.gradcheck import gradcheck_model
-from course.losses import softmax_cross_entropy
-from course.mlp import MLP
+from course.reference.losses import softmax_cross_entropy
+from course.reference.mlp import MLP
 
 MODELS = {"1k": [20, 40, 5], "10k": [100, 90, 10], "100k": [784, 128, 10]}
 BATCH = 32

@@ -49,9 +49,9 @@ if __name__ == "__main__":
 
 import numpy as np  # noqa: E402  (after the thread settings)
 
-from course.losses import mse_loss, softmax_cross_entropy  # noqa: E402
-from course.mlp import MLP  # noqa: E402
-from course.training import train_minibatch, train_per_sample  # noqa: E402
+from course.reference.losses import mse_loss, softmax_cross_entropy  # noqa: E402
+from course.reference.mlp import MLP  # noqa: E402
+from course.reference.training import train_minibatch, train_per_sample  # noqa: E402
 
 
 def make_plane_problem(rng: np.random.Generator, m: int = 2000) -> tuple[np.ndarray, np.ndarray]:

@@ -5,7 +5,7 @@ Everything a learner needs is importable from ``course`` directly::
     from course import Value, gradcheck, check, Linear, Tanh, MLP, make_moons
 
 The reference answers of the chapter exercises live in their own modules
-(``course.chain_rule``, ``course.jacobian``) and are not exported here.
+(``course.reference.chain_rule``, ``course.reference.jacobian``) and are not exported here.
 
 Names are loaded lazily (PEP 562), so ``import course`` is cheap and has no
 side effects: no seeding, no rcParams, no prints.
@@ -20,42 +20,42 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
     # scalar reverse-mode engine (chapter 3)
-    "Value": "course.autodiff",
-    "topological_order": "course.autodiff",
+    "Value": "course.reference.autodiff",
+    "topological_order": "course.reference.autodiff",
     # activations, their derivatives and Jacobians (chapters 1-2)
-    "sigmoid": "course.functions",
-    "sigmoid_prime": "course.functions",
-    "tanh_prime": "course.functions",
-    "relu": "course.functions",
-    "relu_prime": "course.functions",
-    "softmax": "course.functions",
-    "sigmoid_jacobian": "course.functions",
-    "softmax_jacobian": "course.functions",
+    "sigmoid": "course.reference.functions",
+    "sigmoid_prime": "course.reference.functions",
+    "tanh_prime": "course.reference.functions",
+    "relu": "course.reference.functions",
+    "relu_prime": "course.reference.functions",
+    "softmax": "course.reference.functions",
+    "sigmoid_jacobian": "course.reference.functions",
+    "softmax_jacobian": "course.reference.functions",
     # layers, losses, models, training (chapters 4-5)
-    "Layer": "course.layers",
-    "Linear": "course.layers",
-    "Sigmoid": "course.layers",
-    "Tanh": "course.layers",
-    "ReLU": "course.layers",
-    "mse_loss": "course.losses",
-    "softmax_cross_entropy": "course.losses",
-    "MLP": "course.mlp",
-    "train_per_sample": "course.training",
-    "train_minibatch": "course.training",
-    "History": "course.history",
+    "Layer": "course.reference.layers",
+    "Linear": "course.reference.layers",
+    "Sigmoid": "course.reference.layers",
+    "Tanh": "course.reference.layers",
+    "ReLU": "course.reference.layers",
+    "mse_loss": "course.reference.losses",
+    "softmax_cross_entropy": "course.reference.losses",
+    "MLP": "course.reference.mlp",
+    "train_per_sample": "course.reference.training",
+    "train_minibatch": "course.reference.training",
+    "History": "course.reference.history",
     # finite differences and gradient checking
-    "default_step": "course.numeric",
-    "numerical_derivative": "course.numeric",
-    "numerical_gradient": "course.numeric",
-    "numerical_jacobian": "course.numeric",
-    "one_sided_differences": "course.numeric",
+    "default_step": "course.gradcheck.numeric",
+    "numerical_derivative": "course.gradcheck.numeric",
+    "numerical_gradient": "course.gradcheck.numeric",
+    "numerical_jacobian": "course.gradcheck.numeric",
+    "one_sided_differences": "course.gradcheck.numeric",
     "gradcheck": "course.gradcheck",
     "gradcheck_layer": "course.gradcheck",
     "gradcheck_model": "course.gradcheck",
     "GradcheckResult": "course.gradcheck",
     "GradcheckError": "course.gradcheck",
-    "diagnose": "course.diagnosis",
-    "Diagnosis": "course.diagnosis",
+    "diagnose": "course.gradcheck.diagnosis",
+    "Diagnosis": "course.gradcheck.diagnosis",
     # exercise self-checks
     "check": "course.checking",
     "grade": "course.checking",

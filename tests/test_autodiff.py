@@ -1,4 +1,4 @@
-"""Tests for course.autodiff: the scalar reverse-mode engine.
+"""Tests for course.reference.autodiff: the scalar reverse-mode engine.
 
 Reference: HIPS autograd (every primitive and random composite expressions) and
 central finite differences. The gate-rule checker and the autograd comparison
@@ -17,7 +17,7 @@ from autograd import grad
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course.autodiff import Value, topological_order
+from course.reference.autodiff import Value, topological_order
 
 SEEDS = range(40)
 

@@ -17,9 +17,9 @@ from autograd import jacobian as ag_jacobian
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course import functions
+from course.reference import functions
 from course.checking import check, grade, run_spec
-from course import jacobian as cj
+from course.reference import jacobian as cj
 from course.exercises import all_specs, ch02, chapter_modules
 
 SPEC_BY_NAME = {spec.name: spec for spec in ch02.SPECS}
@@ -119,7 +119,7 @@ def test_vjp_equals_transposed_jacobian_times_g(shape, seed):
 @fast
 @given(st.integers(1, 8), seeds)
 def test_chapter_references_from_functions_match_autograd(n, seed):
-    """The sigmoid and softmax Jacobians the chapter grades against (they live in course.functions)."""
+    """The sigmoid and softmax Jacobians the chapter grades against (they live in course.reference.functions)."""
     z = np.random.default_rng(seed).normal(scale=3, size=(n, 1))
     np.testing.assert_allclose(functions.sigmoid_jacobian(z), _ag_jac(_ag_sigmoid, z), rtol=1e-10, atol=1e-14)
     J = functions.softmax_jacobian(z)

@@ -1,4 +1,4 @@
-"""Chapter 1 reference functions (course.chain_rule) against HIPS autograd, and their input checks."""
+"""Chapter 1 reference functions (course.reference.chain_rule) against HIPS autograd, and their input checks."""
 from __future__ import annotations
 
 import autograd.numpy as anp
@@ -8,7 +8,7 @@ from autograd import elementwise_grad
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course import chain_rule as cr
+from course.reference import chain_rule as cr
 from course.exercises import ch01
 
 xs = st.lists(st.floats(-3, 3), min_size=1, max_size=6).map(np.array)

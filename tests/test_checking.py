@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from course.checking import check, compare, grade, run_spec
-from course.checking_report import PUBLIC_PASSED_LINE, CaseResult, CheckReport
-from course.diagnosis import diagnose
+from course.checking.report import PUBLIC_PASSED_LINE, CaseResult, CheckReport
+from course.gradcheck.diagnosis import diagnose
 from course.exercises import UnknownExerciseError, all_specs, get_spec
 from course.exercises.spec import Bug, Case, Spec
 
@@ -281,3 +281,67 @@ def test_check_runs_fast_enough_to_be_a_self_check():
     # Not a timing assertion: the case count stays small, so check() stays instant.
     for spec in all_specs():
         assert len(spec.public_cases()) + len(spec.answer_free) <= 12, spec.name
+
+
+# ---------------------------------------------------------------- several outputs, harnesses
+def _three_outputs(x):
+    return (2 * x, x.sum(keepdims=True), -x)
+
+
+THREE = Spec(name="ch99.three", title="three outputs", reference=_three_outputs,
+             make_case=lambda rng: Case((rng.normal(size=(3, 2)),), "x"), points=3.0, n_hidden=3)
+
+
+def test_each_output_of_a_tuple_earns_its_share_of_the_case():
+    one_wrong = lambda x: (2 * x, x.sum(keepdims=True), x)            # noqa: E731 - the sign of the last
+    report = run_spec(THREE, one_wrong, mode="grade", seed=1, enforce_forbidden=False)
+    assert not report.passed and report.n_passed == 0
+    assert report.score == pytest.approx(2.0)                          # 2 of 3 outputs right everywhere
+    all_wrong = lambda x: (x, x.sum(), x)                               # noqa: E731
+    assert run_spec(THREE, all_wrong, mode="grade", seed=1, enforce_forbidden=False).score == 0.0
+    assert run_spec(THREE, _three_outputs, mode="grade", seed=1, enforce_forbidden=False).score == 3.0
+
+
+def test_dict_outputs_earn_per_key_and_missing_keys_earn_nothing():
+    from course.checking.compare import output_credit
+
+    expected = {"dx": np.ones(2), "dy": np.zeros(2), "dz": 3.0}
+    assert output_credit({"dx": np.ones(2), "dy": np.ones(2), "dz": 3.0}, expected, rtol=1e-9, atol=0) \
+        == pytest.approx(2 / 3)
+    assert output_credit({"dx": np.ones(2)}, expected, rtol=1e-9, atol=0) == pytest.approx(1 / 3)
+    assert output_credit([np.ones(2)], expected, rtol=1e-9, atol=0) == 0.0
+    assert output_credit(np.ones(2), np.ones(2), rtol=1e-9, atol=0) == 1.0
+    assert output_credit(np.zeros(2), np.ones(2), rtol=1e-9, atol=0) == 0.0
+
+
+class _Counter:
+    """A tiny 'learner class' exercise: count(n) calls of .step() on a fresh object."""
+
+    def __init__(self):
+        self.n = 0
+
+    def step(self):
+        self.n += 1
+
+
+def _harness(cls, n):
+    obj = cls()
+    for _ in range(int(n)):
+        obj.step()
+    return float(obj.n)
+
+
+def test_a_spec_call_harness_applies_learner_and_reference_alike():
+    spec = Spec(name="ch99.counter", title="a counter", reference=_Counter, call=_harness,
+                make_case=lambda rng: Case((int(rng.integers(1, 5)),), "n"), points=1.0, n_hidden=3,
+                bugs=(Bug("double step", "look at step", type("Double", (_Counter,), {
+                    "step": lambda self: setattr(self, "n", self.n + 2)})),))
+    assert run_spec(spec, _Counter, mode="grade", seed=0, enforce_forbidden=False).score == 1.0
+    wrong = run_spec(spec, spec.bugs[0].impl, mode="grade", seed=0, enforce_forbidden=False)
+    assert wrong.score == 0.0 and any(c.bug == "double step" for c in wrong.cases)
+    assert spec.apply(_Counter, (3,)) == 3.0
+    with pytest.raises(TypeError, match="Spec.call"):
+        Spec(name="ch99.bad", title="t", reference=_Counter, call=3, make_case=lambda rng: Case(()), points=1.0)
+    with pytest.raises(ValueError, match="cost_cap"):
+        Spec(name="ch99.bad", title="t", reference=_Counter, cost_cap=2.0, make_case=lambda rng: Case(()),
+             points=1.0)

@@ -201,7 +201,7 @@ def test_digits_returns_fresh_arrays():
 
 
 def test_digits_ship_as_package_data_with_a_licence():
-    folder = resources.files("course") / "datasets"
+    folder = resources.files("course.data")
     assert (folder / "digits.npz").is_file()
     licence = (folder / "DIGITS_LICENSE.txt").read_text(encoding="utf-8")
     for needed in ("CC BY 4.0", "Alpaydin", "Kaynak", "UCI", "What was changed"):

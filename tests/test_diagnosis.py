@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from course.diagnosis import Diagnosis, diagnose
-from course.diagnosis_activation import diagnose_activation
+from course.gradcheck.diagnosis import Diagnosis, diagnose
+from course.gradcheck.diagnosis.activation import diagnose_activation
 
 
 @pytest.fixture

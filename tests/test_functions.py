@@ -1,4 +1,4 @@
-"""Tests for course.functions: activations, derivatives, softmax and the chapter-2 Jacobians.
+"""Tests for course.reference.functions: activations, derivatives, softmax and the chapter-2 Jacobians.
 
 Each derivative is compared with HIPS autograd (to 1e-8 relative) and with
 central finite differences (to 1e-6), on random shapes and seeds. The comparison
@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
-from course.functions import (
+from course.reference.functions import (
     relu,
     relu_prime,
     sigmoid,

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from course.gradcheck import GradcheckError, GradcheckResult, gradcheck, gradcheck_layer, gradcheck_model
-from course.layers import Linear, ReLU, Tanh
-from course.losses import mse_loss
+from course.reference.layers import Linear, ReLU, Tanh
+from course.reference.losses import mse_loss
 
 
 def cube(x):
@@ -81,7 +81,7 @@ def test_layer_check_covers_input_and_parameters(rng):
 
 
 def test_model_check_covers_loss_and_parameters(rng):
-    from course.mlp import MLP
+    from course.reference.mlp import MLP
 
     net = MLP([3, 5, 2], activation="tanh", rng=rng)
     X, Y = rng.normal(size=(3, 7)), rng.normal(size=(2, 7))
@@ -453,7 +453,7 @@ def test_report_names_tensor_index_values_and_cause(rng):
 
 
 def test_report_at_most_20_lines(rng):
-    from course.mlp import MLP
+    from course.reference.mlp import MLP
 
     net = MLP([4, 6, 6, 6, 6, 6, 3], activation="tanh", rng=rng)
     for layer in net.layers[::2]:
@@ -553,7 +553,7 @@ def test_wrong_elementwise_derivatives_are_rejected(wrong):
 
 
 def test_an_elementwise_looking_df_for_a_coupled_f_is_rejected():
-    from course.functions import softmax
+    from course.reference.functions import softmax
 
     x = np.linspace(-1, 1, 5)
     assert not gradcheck(softmax, lambda v: softmax(v) * (1 - softmax(v)), x)

@@ -3,7 +3,7 @@ correct MLPs of 1k-100k parameters never fail.
 
 The networks here are small local references written for these tests (examples
 are columns, W is (n_out, n_in)), so that each bug can be switched on in
-isolation; course.mlp.MLP is checked for false failures too.
+isolation; course.reference.mlp.MLP is checked for false failures too.
 """
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ class Act:
 
 
 class Seq:
-    """Linear, activation, Linear, ...; parameters named "<layer index>.W" like course.mlp.MLP."""
+    """Linear, activation, Linear, ...; parameters named "<layer index>.W" like course.reference.mlp.MLP."""
 
     def __init__(self, sizes, activation="tanh", *, rng, bug=None, bug_layer=0):
         self.layers = []
@@ -161,8 +161,8 @@ def test_no_false_failures_100k(activation):
 
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu"])
 def test_no_false_failures_course_mlp(activation):
-    from course.losses import mse_loss, softmax_cross_entropy
-    from course.mlp import MLP
+    from course.reference.losses import mse_loss, softmax_cross_entropy
+    from course.reference.mlp import MLP
 
     for seed in range(4):
         rng = np.random.default_rng(seed)

@@ -1,4 +1,4 @@
-"""Tests for course.graph_plot.plot_graph (drawn off screen, with the Agg canvas)."""
+"""Tests for course.plots.graph.plot_graph (drawn off screen, with the Agg canvas)."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -9,8 +9,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from course.autodiff import Value, topological_order
-from course.graph_plot import _BOX_H, _layout, _op_radius, _Router, node_text, plot_graph
+from course.reference.autodiff import Value, topological_order
+from course.plots.graph import _BOX_H, _layout, _op_radius, _Router, node_text, plot_graph
 
 
 @pytest.fixture(autouse=True)
@@ -141,7 +141,7 @@ def test_arrows_go_round_the_boxes() -> None:
 
 def test_box_crossing_check_sees_a_straight_long_arrow(monkeypatch: pytest.MonkeyPatch) -> None:
     """With no obstacles the (a + a) * a arrow from a to × runs straight through the a + a box."""
-    monkeypatch.setattr("course.graph_plot._Layout.blocked", lambda self, first, last: [])
+    monkeypatch.setattr("course.plots.graph._Layout.blocked", lambda self, first, last: [])
     a = Value(3.0, "a")
     assert len(arrows_through_boxes((a + a) * a)) == 1
 

@@ -1,4 +1,4 @@
-"""Tests for course.layers: Linear and the elementwise activation layers.
+"""Tests for course.reference.layers: Linear and the elementwise activation layers.
 
 Every layer's backward (dx and every parameter gradient) is compared with HIPS
 autograd on random shapes and seeds (max relative error < 1e-8) and with central
@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from autograd import grad
 
-from course.layers import INITS, Layer, Linear, ReLU, Sigmoid, Tanh
+from course.reference.layers import INITS, Layer, Linear, ReLU, Sigmoid, Tanh
 from reference_checks import fd_gradient, fd_rel_error, max_rel_error
 
 SEEDS = range(6)

@@ -1,4 +1,4 @@
-"""Tests for course.losses: mse_loss and softmax_cross_entropy.
+"""Tests for course.reference.losses: mse_loss and softmax_cross_entropy.
 
 Values and gradients are compared with HIPS autograd (relative error < 1e-8) and
 central finite differences on random shapes and seeds; softmax cross-entropy is
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from autograd import grad
 
-from course.losses import mse_loss, softmax_cross_entropy
+from course.reference.losses import mse_loss, softmax_cross_entropy
 from reference_checks import fd_gradient, fd_rel_error, max_rel_error, no_fp_trouble
 
 SEEDS = range(6)

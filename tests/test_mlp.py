@@ -1,4 +1,4 @@
-"""Tests for course.mlp.MLP: the whole network's gradients, naming, predictions, bad input.
+"""Tests for course.reference.mlp.MLP: the whole network's gradients, naming, predictions, bad input.
 
 The whole model (every parameter and dX) is compared with HIPS autograd on random
 architectures, activations and seeds (max relative error < 1e-8) and with central
@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from autograd import grad
 
-from course.functions import sigmoid, sigmoid_prime
-from course.layers import Layer, Linear, ReLU, Sigmoid, Tanh
-from course.losses import mse_loss, softmax_cross_entropy
-from course.mlp import MLP
+from course.reference.functions import sigmoid, sigmoid_prime
+from course.reference.layers import Layer, Linear, ReLU, Sigmoid, Tanh
+from course.reference.losses import mse_loss, softmax_cross_entropy
+from course.reference.mlp import MLP
 from reference_checks import anp_mlp, fd_gradient_in_place, fd_rel_error, max_rel_error
 
 SEEDS = range(6)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course.numeric import (
+from course.gradcheck.numeric import (
     InputModifiedError,
     default_step,
     numerical_derivative,

@@ -17,7 +17,7 @@ def test_every_exported_name_resolves(name):
 
 def test_gradcheck_is_the_function_even_after_its_module_is_imported():
     code = (
-        "import course.gradcheck_layers, course.checking\n"
+        "import course.gradcheck.layer_check, course.checking\n"
         "import course.gradcheck as m\n"
         "from course import gradcheck\n"
         "assert callable(gradcheck) and gradcheck.__name__ == 'gradcheck', gradcheck\n"
@@ -35,7 +35,7 @@ def test_unknown_name_raises_attribute_error_naming_it():
 def test_import_course_is_cheap_and_quiet():
     code = (
         "import sys, course\n"
-        "heavy = [m for m in ('matplotlib', 'nbgrader', 'course.checking', 'course.autodiff') if m in sys.modules]\n"
+        "heavy = [m for m in ('matplotlib', 'nbgrader', 'course.checking', 'course.reference.autodiff') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -90,8 +90,8 @@ def test_no_global_state_changes_and_no_show(monkeypatch):
         assert _rc_snapshot() == before
 
 
-@pytest.mark.parametrize("module", ["course.plots", "course.plots_training", "course.plots_calculus",
-                                    "course.plots_axes"])
+@pytest.mark.parametrize("module", ["course.plots", "course.plots.training", "course.plots.calculus",
+                                    "course.plots.axes"])
 def test_importing_plots_does_not_import_pyplot(module):
     code = f"import sys, {module}; print('matplotlib.pyplot' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -99,7 +99,7 @@ def test_importing_plots_does_not_import_pyplot(module):
 
 
 def test_the_facade_exports_every_helper_from_its_concept_module():
-    from course import plots_calculus, plots_training
+    from course.plots import calculus as plots_calculus, training as plots_training
 
     assert set(plots.__all__) == set(CALLS) | {"plot_graph"}
     for module in (plots_training, plots_calculus):
@@ -414,17 +414,17 @@ def test_digits_without_labels_and_bad_input():
 # ---------------------------------------------------------------- plot_graph
 def test_plot_graph_delegates_to_graph_plot(monkeypatch):
     calls = []
-    fake = types.ModuleType("course.graph_plot")
+    fake = types.ModuleType("course.plots.graph")
     fake.plot_graph = lambda root, ax=None, *, show_grad=True: calls.append((root, ax, show_grad)) or "axes"
-    monkeypatch.setitem(sys.modules, "course.graph_plot", fake)
+    monkeypatch.setitem(sys.modules, "course.plots.graph", fake)
     assert plots.plot_graph("root", "ax", show_grad=False) == "axes"
     assert calls == [("root", "ax", False)]
 
 
 # ---------------------------------------------------------------- with the course's own objects
 def test_works_with_course_history_and_mlp():
-    from course.mlp import MLP
-    from course.training import History
+    from course.reference.mlp import MLP
+    from course.reference.training import History
 
     history = History(loss=[0.7, 0.4, 0.2], grad_norms={"0.W": [0.5, 0.2, 0.1], "0.b": [0.1, 0.0, 0.0]})
     assert plots.plot_loss(history).lines[0].get_ydata().tolist() == [0.7, 0.4, 0.2]

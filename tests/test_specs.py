@@ -52,6 +52,8 @@ def test_calling_the_course_reference_scores_zero_with_a_message(spec):
     def learner(*args):
         return spec.reference(*args)
 
+    if spec.call is not None:       # the answer is an object (a class): hand over the reference itself
+        learner = spec.reference
     report = grade(spec.name, learner)
     assert report.score == 0.0 and report.forbidden, repr(report)
     assert "scores 0" in repr(report) and report.forbidden in repr(report)

@@ -1,4 +1,4 @@
-"""Tests for course.training: the notes' per-sample algorithm, mini-batches, History.
+"""Tests for course.reference.training: the notes' per-sample algorithm, mini-batches, History.
 
 The training loops are checked against gradient descent computed independently
 with HIPS autograd; that check is shown to reject trainers with the classic bugs
@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 from autograd import grad
 
-from course.layers import Linear
-from course.losses import mse_loss, softmax_cross_entropy
-from course.mlp import MLP
-from course.training import History, train_minibatch, train_per_sample
+from course.reference.layers import Linear
+from course.reference.losses import mse_loss, softmax_cross_entropy
+from course.reference.mlp import MLP
+from course.reference.training import History, train_minibatch, train_per_sample
 from reference_checks import anp_mlp, max_rel_error
 
 XOR_X = np.array([[0.0, 0.0, 1.0, 1.0], [0.0, 1.0, 0.0, 1.0]])

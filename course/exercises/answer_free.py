@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from course import numeric
+from course.gradcheck import numeric
 
 __all__ = ["AnswerFreeCheck", "Compare", "agrees_with", "agrees_with_numerical_jacobian", "close_to",
            "memory_check", "peak_bytes"]
@@ -75,7 +75,7 @@ def agrees_with_numerical_jacobian(f: Callable[..., Any], inputs: Callable[[], t
                                    doc: str = "Agrees with finite differences.") -> AnswerFreeCheck:
     """A check that ``fn(*inputs())`` is the Jacobian of ``f(*inputs())`` by central differences.
 
-    The Jacobian is :func:`course.numeric.numerical_jacobian` with respect to argument ``wrt``
+    The Jacobian is :func:`course.gradcheck.numeric.numerical_jacobian` with respect to argument ``wrt``
     (flattened row by row), compared by :func:`close_to`; ``call`` is how the message writes
     it, e.g. ``"numerical_jacobian(lambda x: W @ x + b, x)"``.
     """

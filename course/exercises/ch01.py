@@ -11,10 +11,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from course import chain_rule, numeric
+from course.gradcheck import numeric
+from course.reference import chain_rule
 from course.exercises.answer_free import AnswerFreeCheck, Compare, agrees_with
 from course.exercises.spec import Bug, Case, Spec
-from course.functions import sigmoid, sigmoid_prime, tanh_prime
+from course.reference.functions import sigmoid, sigmoid_prime, tanh_prime
 
 __all__ = ["SPECS"]
 

@@ -98,6 +98,31 @@ class Spec:
     answer_free : tuple of callable
         Extra checks that need no reference answer, e.g. agreement with finite differences:
         ``check_fn(learner_fn) -> str | None`` returns a message when the learner function fails.
+    analytic : bool
+        The exercise asks for a derivative derived by hand. An answer that obtains it numerically
+        (evaluates a function at perturbed points, in any spelling) or delegates to an autodiff
+        library scores 0 for the exercise, with a message that says why.
+    shortcuts : tuple of callable
+        Answers that get the right numbers by a route the exercise does not allow (numeric
+        differentiation in several spellings, delegation to the course's reference). The test
+        suite proves that each scores 0 and that its message says why.
+    variants : tuple of callable
+        Honest answers in other styles (loops, ``np.einsum``, in-place updates, recomputing the
+        forward value). The test suite proves that each scores full marks.
+    cost : tuple of callable
+        Cost requirements, ``check_fn(learner_fn) -> str | None`` like ``answer_free`` (e.g. no
+        n x n matrix built, O(n) memory). When one fails, the score is capped at
+        ``cost_cap * points``.
+    cost_cap : float
+        The fraction of the points an answer that breaks a cost requirement can keep.
+    call : callable, optional
+        How a case is applied to the learner's object: ``call(obj, *case.args)``; None means
+        ``obj(*case.args)``. For exercises whose answer is a class (the learner's ``Value``)
+        or needs a harness; the reference goes through the same ``call``. A module-level
+        function (picklable) that never computes the answer itself.
+
+    A case's output is plain data: a float, an ndarray, or a tuple or dict of them. When the
+    reference returns a tuple or a dict, each of its outputs earns an equal share of the case.
     """
 
     name: str
@@ -113,6 +138,12 @@ class Spec:
     bugs: tuple[Bug, ...] = ()
     forbidden: tuple[Callable[..., Any], ...] = ()
     answer_free: tuple[Callable[[Callable[..., Any]], "str | None"], ...] = field(default=())
+    analytic: bool = False
+    shortcuts: tuple[Callable[..., Any], ...] = ()
+    variants: tuple[Callable[..., Any], ...] = ()
+    cost: tuple[Callable[[Callable[..., Any]], "str | None"], ...] = ()
+    cost_cap: float = 0.5
+    call: Callable[..., Any] | None = None
 
     def __post_init__(self) -> None:
         if not self.name or "." not in self.name:
@@ -123,6 +154,14 @@ class Spec:
             raise TypeError(f"Spec.make_case: expected a callable, got {type(self.make_case).__name__}")
         if not self.points > 0:
             raise ValueError(f"Spec.points: expected a positive number, got {self.points!r}")
+        if not 0 <= self.cost_cap <= 1:
+            raise ValueError(f"Spec.cost_cap: expected a fraction in [0, 1], got {self.cost_cap!r}")
+        if self.call is not None and not callable(self.call):
+            raise TypeError(f"Spec.call: expected a callable or None, got {type(self.call).__name__}")
+
+    def apply(self, obj: Callable[..., Any], args: tuple) -> Any:
+        """``obj`` (the learner's answer or the reference) applied to one case's ``args``."""
+        return obj(*args) if self.call is None else self.call(obj, *args)
 
     def public_cases(self) -> list[Case]:
         """The fixed cases, then one case per public seed (the same on every run)."""

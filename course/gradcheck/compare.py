@@ -1,0 +1,273 @@
+"""The measuring engine behind :mod:`course.gradcheck`.
+
+A *probe* is one tensor to check: its values ``x``, an analytic Jacobian ``J``
+of some output ``y(x)`` (``(1, x.size)`` for a scalar loss, i.e. the gradient),
+and a way to evaluate ``y`` at any other ``x``. The engine compares the two
+sides along *columns*: a direction ``v`` and a step ``t`` give
+
+    analytic slope   a = J @ (x+ - x-) / (2 t)
+    numeric slope    c = (y(x+) - y(x-)) / (2 t)        x+- = x +- t v (as stored)
+
+Using the points as actually stored (after rounding to the tensor's dtype)
+makes the comparison exact up to the finite-difference error itself.
+
+An output passes when ``|a - c| <= atol + rtol * scale + noise``, where
+``scale`` is ``max(|a|, |c|)`` for a single entry (exhaustive mode) and
+``||g|| max(1/sqrt(n), 1e-2)`` for a random unit direction (directional mode:
+relative to the whole gradient, so one wrong entry among many still shows,
+and never to ``|<g, v>|``, which can be unluckily small), and ``noise``
+bounds the rounding in the evaluations (``64 eps |y| / t``) and in the
+analytic product (``64 eps_J |J| |x+ - x-| / (2t)``).
+
+A column that fails is looked at more closely, at steps ``t/4`` and ``t/16``:
+it passes if a smaller step (or a Richardson extrapolation of two steps)
+agrees, which removes truncation error and a kink that the larger step
+crossed; and it passes *as a kink* if the one-sided slopes
+``(y(x) - y(x-))/t`` and ``(y(x+) - y(x))/t`` differ by a real jump and the
+analytic slope lies between them (a valid subgradient: relu at 0, |x| at 0,
+max with ties). Kinks exactly at ``x`` are recorded even when the central
+difference happens to agree.
+
+This module holds the comparison (``judge``) and the exhaustive check;
+random directions and bisection are in :mod:`course.gradcheck.directional`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+__all__ = ["Probe", "Entry", "Kink", "TensorCheck", "check_exhaustive", "check_columns"]
+
+_NOISE_ULPS = 64.0      # rounding allowance, in units of eps, per evaluation
+_LEVELS = 3             # steps t, t/4, t/16
+_JUMP = 1e-3            # a slope jump larger than this (relative) is a kink
+_BRACKET = 0.05         # slack when testing a value against [left, right]
+_KEPT = 100             # wrong entries kept per exhaustively checked tensor (worst first)
+
+
+@dataclass(kw_only=True)
+class Probe:
+    """One tensor to check.
+
+    Attributes
+    ----------
+    name : str
+        Shown in the report.
+    base : ndarray
+        float64 values at the check point, the tensor's shape.
+    analytic : (n_out, base.size) ndarray
+        The analytic Jacobian (a gradient is one row).
+    evaluate : callable
+        ``evaluate(values) -> (n_out,) float64``, ``values`` shaped like ``base``.
+    store : numpy dtype
+        The dtype the tensor is stored in (perturbed points are rounded to it).
+    eps_numeric, eps_analytic : float
+        Machine epsilon of the evaluations and of the analytic values.
+    f0 : (n_out,) ndarray
+        ``evaluate(base)``.
+    """
+
+    name: str
+    base: np.ndarray
+    analytic: np.ndarray
+    evaluate: Callable[[np.ndarray], np.ndarray]
+    store: np.dtype
+    eps_numeric: float
+    eps_analytic: float
+    f0: np.ndarray
+    calls: list[int] = field(default_factory=lambda: [0])
+
+    def __call__(self, values: np.ndarray) -> np.ndarray:
+        self.calls[0] += 1
+        return self.evaluate(values)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Entry:
+    """A wrong entry: ``index`` into the tensor (or ``(output, input)`` of a Jacobian)."""
+
+    index: tuple[int, ...]
+    analytic: float
+    numeric: float
+    error: float  # plain relative error |a - n| / max(|a|, |n|)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Kink:
+    """An entry or direction where ``f`` has a kink; the analytic value lies between the sides."""
+
+    index: tuple[int, ...] | None   # None for a random direction
+    analytic: float
+    left: float
+    right: float
+
+
+@dataclass
+class TensorCheck:
+    """The outcome for one tensor."""
+
+    name: str
+    shape: tuple[int, ...]
+    mode: str
+    passed: bool = True
+    evaluations: int = 0
+    max_error: float = 0.0          # worst relative error seen
+    entries: list[Entry] = field(default_factory=list)
+    n_wrong: int | None = 0          # None: not counted (directional mode)
+    kinks: list[Kink] = field(default_factory=list)
+    localised: bool = True
+    complete: bool = False                  # directional: the bisection searched every entry
+    numeric: np.ndarray | None = None       # exhaustive: full numeric Jacobian
+    projections: list[tuple[float, float, np.ndarray]] = field(default_factory=list)  # (a, c, w), a = <g, w>
+    diagnosis: object = None
+    note: str = ""
+
+
+@dataclass
+class _Verdict:
+    ok: np.ndarray       # (n_out,) bool: passed (possibly as a kink)
+    kink: np.ndarray     # (n_out,) bool
+    a: np.ndarray
+    c: np.ndarray        # best numeric slope
+    left: np.ndarray
+    right: np.ndarray
+    error: np.ndarray    # |a - c| / scale at the level that decided (0 at a kink)
+    d: np.ndarray        # x+ - x- of the first level (flat)
+
+
+def _measure(p: Probe, v: np.ndarray, t: float, support: np.ndarray | None):
+    xp = (p.base + t * v).astype(p.store).astype(np.float64)
+    xm = (p.base - t * v).astype(p.store).astype(np.float64)
+    d = (xp - xm).ravel()
+    fp, fm = p(xp), p(xm)
+    if support is None:
+        jd = p.analytic @ d
+        jd_abs = np.abs(p.analytic) @ np.abs(d)
+    else:
+        jd = p.analytic[:, support] @ d[support]
+        jd_abs = np.abs(p.analytic[:, support]) @ np.abs(d[support])
+    a, c = jd / (2 * t), (fp - fm) / (2 * t)
+    left, right = (p.f0 - fm) / t, (fp - p.f0) / t
+    rounding = p.eps_numeric * (np.abs(fp) + np.abs(fm) + np.abs(p.f0)) + p.eps_analytic * jd_abs
+    noise = _NOISE_ULPS * rounding / (2 * t)
+    return a, c, left, right, noise, d
+
+
+def judge(p: Probe, v: np.ndarray, t0: float, *, scale_of: Callable, ref: np.ndarray,
+           rtol: float, atol: float, support: np.ndarray | None = None) -> _Verdict:
+    """Compare analytic and numeric slopes along ``v``; look closer where they disagree.
+
+    Level ``k`` uses the step ``t0 / 4**k``. A column is looked at again while
+    its central difference disagrees, or while the one-sided slopes differ by
+    a large jump (``> 1e-3 * ref``) that does not shrink with the step (a kink
+    exactly at ``x``, recorded even if the central difference agrees). After
+    the last level, a column that still disagrees passes as a kink if its
+    one-sided slopes differ by more than the noise, that difference did not
+    shrink with the step (a smooth function's shrinks by 4 per level), and the
+    analytic slope lies between them.
+    """
+    ok = persist = None
+    prev_c = prev_jump = None
+    for k in range(_LEVELS):
+        t = t0 / 4.0**k
+        a, c, left, right, noise, d = _measure(p, v, t, support)
+        scale = scale_of(a, c, d, t)
+        tol = atol + rtol * scale + noise
+        jump = np.abs(right - left)
+        ok_k = np.abs(a - c) <= tol
+        if prev_c is not None:
+            ok_k |= np.abs(a - (16.0 * c - prev_c) / 15.0) <= tol
+        # relative error, with the absolute allowances expressed on the same scale (<= rtol iff it passes)
+        err_k = np.abs(a - c) / np.maximum(scale + (atol + noise) / max(rtol, 1e-300), 1e-300)
+        large = jump > _JUMP * ref + tol
+        if k == 0:
+            first_a, first_d = a, d
+            ok, best, err, persist = ok_k, c, err_k, large
+        else:
+            best = np.where(ok, best, c)
+            err = np.where(ok, err, err_k)
+            ok = ok | ok_k
+            persist = persist & large & (jump >= 0.5 * prev_jump)
+        steady = jump > 2 * tol if prev_jump is None else (jump > 2 * tol) & (jump >= 0.5 * prev_jump)
+        prev_c, prev_jump = c, jump
+        if not (~ok | persist).any():
+            break
+    lo, hi = np.minimum(left, right), np.maximum(left, right)
+    slack = tol + _BRACKET * jump
+    in_bracket = ~ok & steady & (a >= lo - slack) & (a <= hi + slack)
+    kink = (persist & (k > 0) & ok) | in_bracket
+    return _Verdict(ok=ok | in_bracket, kink=kink, a=first_a, c=best, left=left, right=right,
+                    error=np.where(kink, 0.0, err), d=first_d)
+
+
+def _steps(p: Probe) -> np.ndarray:
+    return np.cbrt(p.eps_numeric) * np.maximum(1.0, np.abs(p.base.ravel()))
+
+
+def check_exhaustive(p: Probe, *, rtol: float, atol: float) -> TensorCheck:
+    """Perturb every entry of the tensor in turn (``2 * size`` evaluations and more where needed)."""
+    n_out, n = p.analytic.shape
+    start = p.calls[0]
+    steps = _steps(p)
+    ref = np.abs(p.analytic).max(axis=1) if n else np.zeros(n_out)
+    scale = lambda a, c, d, t: np.maximum(np.abs(a), np.abs(c))  # noqa: E731
+    numeric = np.empty((n_out, n))
+    wrong = np.zeros((n_out, n), dtype=bool)
+    errors = np.zeros((n_out, n))
+    out = TensorCheck(p.name, p.base.shape, "exhaustive")
+    for j in range(n):
+        v = np.zeros(n)
+        v[j] = 1.0
+        verdict = judge(p, v.reshape(p.base.shape), float(steps[j]), scale_of=scale, ref=ref,
+                         rtol=rtol, atol=atol, support=np.array([j]))
+        # express the slopes per unit of x_j (the step actually taken may differ from h_j by rounding)
+        unit = verdict.d[j] / (2 * steps[j])
+        numeric[:, j] = np.where(verdict.kink, p.analytic[:, j], verdict.c / unit)
+        wrong[:, j] = ~verdict.ok
+        errors[:, j] = verdict.error
+        for i in np.flatnonzero(verdict.kink):
+            out.kinks.append(Kink(index=entry_index(p, i, j), analytic=float(p.analytic[i, j]),
+                                  left=float(verdict.left[i] / unit), right=float(verdict.right[i] / unit)))
+    out.numeric = numeric
+    out.passed = not wrong.any()
+    out.n_wrong = int(wrong.sum())
+    out.max_error = float(errors.max()) if errors.size else 0.0
+    order = np.argsort(-np.where(wrong, errors, -1.0), axis=None, kind="stable")[: min(out.n_wrong, _KEPT)]
+    for flat in order:  # worst first
+        i, j = divmod(int(flat), n)
+        out.entries.append(wrong_entry(entry_index(p, i, j), p.analytic[i, j], numeric[i, j]))
+    out.evaluations = p.calls[0] - start
+    return out
+
+
+def check_columns(p: Probe, columns: list[int], *, rtol: float, atol: float) -> list[Entry]:
+    """Exhaustive check of a few input entries ``columns`` (all outputs); the wrong entries."""
+    n = p.analytic.shape[1]
+    steps = _steps(p)
+    ref = np.abs(p.analytic).max(axis=1)
+    scale = lambda a, c, d, t: np.maximum(np.abs(a), np.abs(c))  # noqa: E731
+    entries = []
+    for j in columns:
+        v = np.zeros(n)
+        v[j] = 1.0
+        verdict = judge(p, v.reshape(p.base.shape), float(steps[j]), scale_of=scale, ref=ref,
+                         rtol=rtol, atol=atol, support=np.array([j]))
+        unit = verdict.d[j] / (2 * steps[j])
+        for i in np.flatnonzero(~verdict.ok):
+            entries.append(wrong_entry(entry_index(p, i, j), p.analytic[i, j], verdict.c[i] / unit))
+    return entries
+
+
+def wrong_entry(index: tuple[int, ...], analytic: float, numeric: float) -> Entry:
+    """A wrong entry with its plain relative error ``|a - n| / max(|a|, |n|)``."""
+    a, n = float(analytic), float(numeric)
+    return Entry(index=index, analytic=a, numeric=n, error=abs(a - n) / max(abs(a), abs(n), 1e-300))
+
+
+def entry_index(p: Probe, i: int, j: int) -> tuple[int, ...]:
+    """Index of analytic entry (i, j): into the tensor for a gradient, (output, input) for a Jacobian."""
+    if p.analytic.shape[0] == 1:
+        return tuple(int(k) for k in np.unravel_index(j, p.base.shape)) if p.base.ndim else ()
+    return (int(i), int(j))

@@ -1,0 +1,132 @@
+"""The directional gradient check: a few random directions, then bisection.
+
+Perturbing every entry of a 100 000-parameter tensor costs 200 000 function
+evaluations. Along a random unit direction ``v`` one central difference
+(2 evaluations) measures ``<g, v>``, which every entry of ``g`` influences; if
+it disagrees, halving the support of ``v`` again and again leads to the wrong
+entries in about ``2 log2(n)`` probes each. See :func:`check_directional`.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable
+
+import numpy as np
+
+from course.gradcheck.compare import Entry, Kink, Probe, TensorCheck, wrong_entry, entry_index, judge
+
+__all__ = ["check_directional", "random_direction"]
+
+
+def check_directional(p: Probe, *, rng: np.random.Generator, directions: int, rtol: float, atol: float,
+                      max_entries: int) -> TensorCheck:
+    """Compare ``<g, v>`` with a central difference along a few random directions; localise failures.
+
+    ``v`` has random signs and magnitudes within a factor 2 of each other
+    (:func:`random_direction`), so every entry contributes comparably, no entry is
+    hidden by a tiny component, and equal errors cannot cancel exactly. The
+    tolerance is relative to ``||g||``, not to ``|<g, v>|`` (which can be
+    unluckily small): ``rtol * ||g|| * max(1/sqrt(n), 1e-2)``. A single wrong
+    entry ``e`` changes ``<g, v>`` by at least ``0.65 e / sqrt(n)``, so it is
+    caught when ``|e| > 1.6 rtol ||g||`` (up to n = 10 000) or
+    ``|e| > 1.6e-2 rtol sqrt(n) ||g||`` above: for 100 000 entries of similar
+    size, an error of about 0.2% of one entry. A failing direction is then
+    bisected (each half renormalised to unit length) down to the wrong
+    entries, at most ``max_entries`` of them; if fewer were found, one more
+    random direction, with those entries replaced by their numeric values,
+    tells whether they explain the whole discrepancy (``complete``).
+    """
+    if p.analytic.shape[0] != 1:
+        raise ValueError("directional checks need a scalar output; scalarise the probe first")
+    start = p.calls[0]
+    n = p.base.size
+    g = p.analytic[0]
+    g_norm = float(np.linalg.norm(g))
+    t0 = float(np.cbrt(p.eps_numeric) * max(1.0, np.sqrt(np.mean(p.base**2))))
+    ref = np.array([g_norm])
+    scale = _directional_scale(g_norm, n)
+    out = TensorCheck(p.name, p.base.shape, "directional", n_wrong=None)
+    failing = None
+    for _ in range(directions):
+        v = random_direction(rng, n)
+        verdict = judge(p, v.reshape(p.base.shape), t0, scale_of=scale, ref=ref, rtol=rtol, atol=atol)
+        out.projections.append((float(verdict.a[0]), float(verdict.c[0]), verdict.d / (2 * t0)))
+        if verdict.kink[0]:
+            out.kinks.append(Kink(index=None, analytic=float(verdict.a[0]), left=float(verdict.left[0]), right=float(verdict.right[0])))
+        out.max_error = max(out.max_error, float(verdict.error[0]))
+        if not verdict.ok[0]:
+            out.passed = False
+            failing = v if failing is None else failing
+    if failing is not None:
+        out.entries, out.localised, out.complete = _bisect(p, failing, t0, rtol=rtol, atol=atol,
+                                                           max_entries=max_entries, g=g, ref=ref)
+        if out.complete:
+            # do the entries found explain everything? replace them by their numeric values and look again
+            fixed = g.copy()
+            for e in out.entries:
+                fixed[np.ravel_multi_index(e.index, p.base.shape) if e.index else 0] = e.numeric
+            u = random_direction(rng, n).reshape(p.base.shape)
+            again = judge(replace(p, analytic=fixed[None, :]), u, t0, scale_of=scale, ref=ref,
+                           rtol=rtol, atol=atol)
+            out.complete = bool(again.ok[0])
+    out.evaluations = p.calls[0] - start
+    return out
+
+
+def random_direction(rng: np.random.Generator, n: int) -> np.ndarray:
+    """A random unit vector with random signs and magnitudes uniform in [1, 2] (before normalising).
+
+    Like Rademacher +-1/sqrt(n), every entry contributes comparably (none more
+    than twice another), so no entry hides behind a tiny component; unlike
+    it, equal errors of opposite sign cannot cancel exactly.
+    """
+    v = (rng.integers(0, 2, size=n) * 2.0 - 1.0) * rng.uniform(1.0, 2.0, size=n)
+    return v / np.linalg.norm(v)
+
+
+def _directional_scale(g_norm: float, n: int) -> Callable:
+    """The scale ``rtol`` multiplies along a unit direction: ``||g|| * max(1/sqrt(n), 1e-2)``.
+
+    ``||g|| / sqrt(n)`` is the root-mean-square entry of ``g`` and the typical
+    size of ``<g, v>``, so ``rtol`` means the same as for a single entry; the
+    floor ``1e-2 ||g||`` keeps the tolerance (``1e-8 ||g||`` at ``rtol=1e-6``)
+    well above the finite-difference error along a random direction of a
+    float64 MLP (measured below ``1e-9 ||g||``).
+    """
+    factor = g_norm * max(1.0 / np.sqrt(max(n, 1)), 1e-2)
+    return lambda a, c, d, t: factor * np.linalg.norm(d) / (2 * t)
+
+
+def _bisect(p: Probe, v: np.ndarray, t0: float, *, rtol: float, atol: float, max_entries: int,
+            g: np.ndarray, ref: np.ndarray) -> tuple[list[Entry], bool, bool]:
+    """Recursive halving of the support of a failing direction ``v``.
+
+    Returns the wrong entries found, whether any was found, and whether the
+    search was complete (neither the entry cap nor the evaluation budget hit).
+    """
+    n = v.size
+    scale = _directional_scale(float(np.linalg.norm(g)), n)
+    budget = 4 * max_entries * (int(np.ceil(np.log2(max(n, 2)))) + 1)
+    found: list[Entry] = []
+    stack = [np.flatnonzero(v)]
+    while stack and len(found) < max_entries and budget > 0:
+        support = stack.pop()
+        halves = [support[: support.size // 2], support[support.size // 2:]]
+        failing = []
+        for half in halves:
+            if half.size == 0:
+                continue
+            budget -= 1
+            u = np.zeros(n)
+            u[half] = v[half] / np.linalg.norm(v[half])
+            verdict = judge(p, u.reshape(p.base.shape), t0, scale_of=scale, ref=ref, rtol=rtol, atol=atol,
+                             support=half)
+            if verdict.ok[0]:
+                continue
+            if half.size == 1:
+                k = int(half[0])
+                found.append(wrong_entry(entry_index(p, 0, k), g[k], verdict.c[0] / u[k]))  # u = +-e_k
+            else:
+                failing.append(half)
+        stack.extend(reversed(failing))  # depth first, lower indices first
+    return found[:max_entries], bool(found), not stack

@@ -1,0 +1,162 @@
+"""``gradcheck(f, df, x)``: check a gradient, a Jacobian or an elementwise derivative of a function.
+
+The package docstring (:mod:`course.gradcheck`) describes the steps and the numerics.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from course.gradcheck.directional import check_directional, random_direction
+from course.gradcheck.compare import Probe, TensorCheck, check_columns
+from course.gradcheck.prepare import as_analytic, check_options, choose_rtol, eps_of
+from course.gradcheck.run import DIRECTIONS, MAX_ENTRIES, finish, not_run, run, use_directional
+from course.gradcheck.report import GradcheckError, GradcheckResult
+from course.gradcheck.numeric import InputModifiedError, as_point, call_checked, as_output
+from course.validation import check_callable
+
+__all__ = ["gradcheck"]
+
+
+def gradcheck(
+    f: Callable[[np.ndarray], Any],
+    df: Callable[[np.ndarray], Any],
+    x: ArrayLike,
+    *,
+    mode: str = "auto",
+    rtol: float | None = None,
+    atol: float = 1e-9,
+    raise_on_fail: bool = False,
+    rng: np.random.Generator | None = None,
+    name: str = "x",
+    batch_size: int | None = None,
+) -> GradcheckResult:
+    """Check ``df`` (the gradient or Jacobian of ``f``) at ``x`` against finite differences.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> float`` (scalar-valued) or ``f(x) -> array`` (vector-valued).
+    df : callable
+        ``df(x) -> gradient`` with the shape of ``x`` when ``f`` is
+        scalar-valued; ``df(x) -> (f(x).size, x.size)`` Jacobian otherwise.
+        For an elementwise ``f`` (``f(x)`` has the shape of ``x``), ``df``
+        may return the elementwise derivative ``f'(x)`` with the shape of
+        ``x``: it is checked as the diagonal Jacobian ``diag(f'(x))``, so a
+        ``df`` like that for an ``f`` that is not elementwise fails.
+    x : array_like or float
+        The point (finite). ``f`` receives float64 copies; ``df`` a copy in
+        ``x``'s own dtype.
+    mode : {"auto", "directional", "exhaustive"}
+        ``"auto"``: exhaustive up to 100 entries, directional above.
+    rtol, atol : float
+        Tolerances; ``rtol=None`` picks 1e-6 (float64), 1e-4 (float32
+        analytic side) or 1e-3 (``f`` computes in float32).
+    raise_on_fail : bool
+        Raise :class:`GradcheckError` (an ``AssertionError``) with the report
+        instead of returning a failed result.
+    rng : numpy.random.Generator, optional
+        For the random directions; default ``np.random.default_rng(0)``.
+    name : str
+        What to call ``x`` in the report.
+    batch_size : int, optional
+        ``m``, so that a factor of the batch size is named as such.
+
+    Returns
+    -------
+    GradcheckResult
+        Truthy iff the check passed; prints as a short report.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> bool(gradcheck(lambda x: np.sum(x**3), lambda x: 3 * x**2, np.array([1.0, -2.0])))
+    True
+    >>> bool(gradcheck(np.tanh, lambda x: 1 - np.tanh(x) ** 2, np.linspace(-2, 2, 5)))
+    True
+    """
+    check_callable(f, "f")
+    check_callable(df, "df")
+    mode, atol, rng = check_options(mode, rtol, atol, rng)
+    x64 = as_point(x, "x")
+    if x64.size == 0:
+        raise ValueError(f"x: expected at least one entry, got an empty array of shape {x64.shape}")
+    x_dtype = np.asarray(x).dtype
+    result = GradcheckResult("gradcheck")
+    try:
+        raw = call_checked(df, x64.astype(x_dtype) if x_dtype.kind == "f" else x64, "df", "x")
+        y_raw = call_checked(f, x64, "f", "x")
+    except InputModifiedError as exc:
+        return finish(result, [not_run(name, x64.shape, "mutation", str(exc))], raise_on_fail)
+    y0 = as_output(y_raw, "f", "x").ravel()
+    n_out = y0.size
+    scalar = n_out == 1
+    shape = x64.shape if scalar else (n_out, x64.size)
+    if not scalar and _is_elementwise_derivative(raw, y_raw, x64):
+        if x64.size > MAX_ELEMENTWISE:
+            return finish(result, [not_run(name, shape, "size", (
+                f"df returned the elementwise derivative of an f with {x64.size} entries; its diagonal "
+                f"Jacobian is checked entry by entry, so use an x of at most {MAX_ELEMENTWISE} entries"))],
+                raise_on_fail)
+        raw = np.diag(np.asarray(raw).ravel())
+        result.notes.append("df(x) has the shape of x: checked as the elementwise derivative, "
+                            "i.e. the diagonal Jacobian diag(df(x))")
+    what = f"the gradient for {name}" if scalar else f"the Jacobian of f w.r.t. {name} (outputs x inputs)"
+    analytic, bad = as_analytic(raw, shape, what, also=((1, x64.size),) if scalar else ())
+    if bad is not None:
+        return finish(result, [not_run(name, shape, bad.name, bad.message)], raise_on_fail)
+    eps_an = eps_of(np.asarray(raw).dtype, x_dtype)
+    rtol, note = choose_rtol(rtol, eps_of(np.asarray(y_raw).dtype), eps_an, name)
+    result.notes += [note] if note else []
+
+    def evaluate(values: np.ndarray) -> np.ndarray:
+        out = as_output(call_checked(f, values, "f", "x"), "f", "a perturbed x").ravel()
+        if out.size != n_out:
+            raise ValueError(f"f: returned {out.size} values at a perturbed x but {n_out} at x")
+        return out
+
+    probe = Probe(name=name, base=x64, analytic=analytic.reshape(n_out, x64.size), evaluate=evaluate,
+                  store=np.dtype(np.float64), eps_numeric=eps_of(np.asarray(y_raw).dtype), eps_analytic=eps_an,
+                  f0=y0)
+    try:
+        if scalar or not use_directional(mode, x64.size):
+            check = run(probe, analytic, mode, rng, rtol, atol, batch_size, what=what)
+            check.shape = shape
+        else:
+            check = _directional_jacobian(probe, rng, rtol, atol)
+    except InputModifiedError as exc:
+        check = not_run(name, shape, "mutation", str(exc))
+    return finish(result, [check], raise_on_fail)
+
+
+MAX_ELEMENTWISE = 2000  # diag(f'(x)) of this size is 32 MB in float64
+
+
+def _is_elementwise_derivative(raw: Any, y_raw: Any, x: np.ndarray) -> bool:
+    """Whether ``df`` returned ``f'(x)`` entry by entry: f(x), df(x) and x all share one shape."""
+    d = np.asarray(raw)
+    return d.dtype.kind in "fiu" and d.shape == x.shape == np.shape(y_raw) and x.size > 1
+
+
+def _directional_jacobian(probe: Probe, rng: np.random.Generator, rtol: float, atol: float) -> TensorCheck:
+    """Directional check of a Jacobian: scalarise with a random ``u``, then check the wrong columns fully."""
+    u = random_direction(rng, probe.analytic.shape[0])  # every output weighs in, none by a tiny amount
+    scalar = Probe(name=probe.name, base=probe.base, analytic=(u @ probe.analytic)[None, :],
+                   evaluate=lambda v: np.array([u @ probe.evaluate(v)]), store=probe.store,
+                   eps_numeric=probe.eps_numeric, eps_analytic=probe.eps_analytic,
+                   f0=np.array([u @ probe.f0]), calls=probe.calls)
+    check = check_directional(scalar, rng=rng, directions=DIRECTIONS, rtol=rtol, atol=atol,
+                              max_entries=MAX_ENTRIES)
+    check.shape = probe.analytic.shape
+    check.evaluations += 1  # f(x) itself
+    check.projections = []  # projections of u^T J do not name Jacobian patterns
+    if not check.passed and check.entries:
+        cols = [int(np.ravel_multi_index(e.index, probe.base.shape)) if e.index else 0 for e in check.entries]
+        before = probe.calls[0]
+        check.entries = check_columns(probe, cols, rtol=rtol, atol=atol)[:MAX_ENTRIES]
+        check.evaluations += probe.calls[0] - before
+    return check
+
+

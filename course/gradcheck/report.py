@@ -1,0 +1,210 @@
+"""What a gradient check returns: :class:`GradcheckResult` and :class:`GradcheckError`.
+
+A result is truthy exactly when every tensor passed. It shows itself as a
+short report (at most 20 lines, as text and as HTML in Jupyter): which tensor
+is wrong, at which index, the analytic and numerical values, the relative
+error, and the likely cause, named by :func:`course.gradcheck.diagnosis.diagnose` from
+the localised entries or from the whole tensor.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from course.gradcheck.diagnosis import Diagnosis, diagnose
+from course.gradcheck.diagnosis.patterns import OFFSET_HINT, offset_amount
+from course.gradcheck.compare import TensorCheck
+
+__all__ = ["GradcheckError", "GradcheckResult", "name_cause"]
+
+MAX_LINES = 20
+_SHOWN_ENTRIES = 3
+
+
+class GradcheckError(AssertionError):
+    """A gradient check failed; the message is the report."""
+
+    def __init__(self, result: GradcheckResult) -> None:
+        super().__init__(result.report())
+        self.result = result
+
+
+@dataclass
+class GradcheckResult:
+    """The outcome of :func:`~course.gradcheck.gradcheck` and friends.
+
+    Attributes
+    ----------
+    title : str
+        What was checked, e.g. ``"gradcheck_layer(Linear)"``.
+    checks : list of TensorCheck
+        One per tensor, in order (``.name``, ``.passed``, ``.entries``,
+        ``.kinks``, ``.diagnosis``, ``.max_error``, ``.mode``, ...).
+    findings : list of str
+        Where a model's error enters (shown first).
+    notes : list of str
+        Remarks that apply to the whole check (precision, upstream bugs).
+    """
+
+    title: str
+    checks: list[TensorCheck] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+    @property
+    def evaluations(self) -> int:
+        """Function evaluations used by the finite differences."""
+        return sum(c.evaluations for c in self.checks)
+
+    @property
+    def failed(self) -> list[str]:
+        """Names of the tensors that failed."""
+        return [c.name for c in self.checks if not c.passed]
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def report(self) -> str:
+        """The report as text, at most 20 lines."""
+        return "\n".join(_lines(self))
+
+    __repr__ = report
+    __str__ = report
+
+    def _repr_html_(self) -> str:
+        lines = _lines(self)
+        colour = "#1a7f37" if self.passed else "#cf222e"
+        head = f'<b style="color:{colour}">{html.escape(lines[0])}</b>'
+        body = "\n".join(html.escape(line) for line in lines[1:])
+        return f"<pre style='white-space:pre-wrap'>{head}\n{body}</pre>"
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def _lines(result: GradcheckResult) -> list[str]:
+    checks = result.checks
+    bad = [c for c in checks if not c.passed]
+    worst = max((c.max_error for c in checks), default=0.0)
+    evals = f"{result.evaluations} function evaluations"
+    if not bad:
+        what = checks[0].name if len(checks) == 1 else f"{len(checks)} tensors"
+        lines = [f"{result.title} passed: {what}, max relative error {worst:.1e} ({evals})"]
+    else:
+        lines = [f"{result.title} FAILED: {', '.join(c.name for c in bad)} wrong "
+                 f"({len(bad)} of {len(checks)} tensors; {evals})"]
+    lines += [f"  where: {f}" for f in result.findings]
+    for c in bad:
+        lines += _failure_lines(c)
+    ok = [c for c in checks if c.passed]
+    if ok and (bad or len(checks) > 1):
+        names = ", ".join(f"{c.name} ({c.mode})" for c in ok)
+        lines.append(f"  ok: {names}; max relative error {max(c.max_error for c in ok):.1e}")
+    for c in checks:
+        if c.kinks and c.passed:
+            lines.append("  " + _kink_line(c))
+        if c.note and c.passed:
+            lines.append(f"  {c.name}: {c.note}")
+    lines += [f"  note: {n}" for n in result.notes]
+    if len(lines) > MAX_LINES:
+        cut = len(lines) - (MAX_LINES - 1)
+        lines = lines[: MAX_LINES - 1] + [f"  ... {cut} more lines (see result.checks)"]
+    return lines
+
+
+def _failure_lines(c: TensorCheck) -> list[str]:
+    shape = f"shape {c.shape}" if c.shape is not None else ""
+    if c.mode == "not run":
+        how = "not checked"
+    elif c.mode == "exhaustive":
+        how = f"every entry perturbed: {c.n_wrong} of {int(np.prod(c.shape)) if c.shape else 1} wrong"
+    else:
+        found = len(c.entries)
+        how = (f"random directions disagree; bisection found {found} wrong "
+               f"entr{'y' if found == 1 else 'ies'}{' and stopped' if found >= 5 else ''}"
+               if c.localised else "random directions disagree; the error is spread too thinly to localise")
+    lines = [f"  {c.name} ({shape}): WRONG ({how})"]
+    for e in c.entries[:_SHOWN_ENTRIES]:
+        where = f"[{', '.join(str(i) for i in e.index)}]  " if e.index else ""
+        lines.append(f"    {where}analytic {_fmt(e.analytic)}  numeric {_fmt(e.numeric)}  "
+                     f"relative error {e.error:.2g}")
+    if len(c.entries) > _SHOWN_ENTRIES:
+        lines.append(f"    ... and {len(c.entries) - _SHOWN_ENTRIES} more")
+    if c.diagnosis is not None:
+        lines.append(f"    likely cause: {c.diagnosis.message}")
+    if c.note:
+        lines.append(f"    {c.note}")
+    return lines
+
+
+def _kink_line(c: TensorCheck) -> str:
+    k = c.kinks[0]
+    if k.index is None:
+        where = f"{c.name} (a random direction)"
+    else:
+        where = f"{c.name}[{', '.join(str(i) for i in k.index)}]"
+    more = f" (and {len(c.kinks) - 1} more)" if len(c.kinks) > 1 else ""
+    return (f"kink at {where}{more}: one-sided derivatives {_fmt(k.left)} and {_fmt(k.right)}; "
+            f"analytic {_fmt(k.analytic)} lies between them, so it is a valid (sub)gradient, not an error")
+
+
+def name_cause(check: TensorCheck, analytic: np.ndarray, *, batch_size: int | None,
+               rtol: float, atol: float, what: str | None = None) -> Diagnosis | None:
+    """The likely cause of a failed check, from the whole tensor or its localised entries.
+
+    Parameters
+    ----------
+    check : TensorCheck
+        A failed check (exhaustive: has ``numeric``; directional: has
+        ``projections`` and localised ``entries``).
+    analytic : ndarray
+        The analytic gradient (tensor-shaped) or Jacobian ``(n_out, n_in)``.
+    batch_size : int or None
+        ``m``, so that a factor of the batch size is named as such.
+    rtol, atol : float
+        The tolerances of the check (loosened here for the pattern fits).
+    what : str, optional
+        How to refer to the analytic side; default ``"the gradient for <name>"``.
+    """
+    what = what or f"the gradient for {check.name}"
+    loose = max(1e-5, 10 * rtol)
+    if check.numeric is not None:
+        numeric = check.numeric.reshape(analytic.shape)
+        return diagnose(analytic, numeric, batch_size=batch_size, rtol=loose,
+                        atol=max(atol, 1e-7 * float(np.abs(numeric).max(initial=0.0))), what=what)
+    if not check.projections:
+        return None
+    a = np.array([p[0] for p in check.projections])
+    c = np.array([p[1] for p in check.projections])
+    g_norm = float(np.linalg.norm(analytic))
+    tol = max(atol, 1e-6 * g_norm, 1e-7 * float(np.abs(c).max()))
+    found = diagnose(a, c, batch_size=batch_size, rtol=loose, atol=tol, what=what)
+    if found is not None and found.name in ("zeros", "sign", "factor"):
+        return found
+    if analytic.ndim == 2 and analytic.shape[0] == analytic.shape[1] > 1:
+        flipped = np.array([float(analytic.T.ravel() @ p[2]) for p in check.projections])
+        if np.allclose(flipped, c, rtol=loose, atol=tol) and not np.allclose(analytic, analytic.T):
+            return diagnose(analytic.T, analytic, what=what)  # phrased by the "transposed" pattern
+    if check.complete and 1 <= len(check.entries) <= 3:
+        which = ", ".join("[" + ", ".join(map(str, e.index)) + "]" for e in check.entries)
+        return Diagnosis("entries", f"Only {which} of {check.name} {'is' if len(check.entries) == 1 else 'are'} "
+                                    f"wrong (bisection over all entries found no other): look for code that "
+                                    f"writes single entries, e.g. an index that is off by one.")
+    if len(check.entries) >= 2:
+        ea = np.array([e.analytic for e in check.entries])
+        en = np.array([e.numeric for e in check.entries])
+        amount = offset_amount(ea - en, batch_size, tol)
+        if amount is not None:
+            return Diagnosis("offset", f"{what[:1].upper() + what[1:]} differs from the numerical value by "
+                                       f"exactly {amount} at every wrong entry found: {OFFSET_HINT}.")
+        found = diagnose(ea, en, batch_size=batch_size, rtol=loose, atol=tol, what=what)
+        if found is not None and found.name in ("mask", "activation", "sign", "factor", "zeros"):
+            return found
+    return None

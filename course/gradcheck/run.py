@@ -1,0 +1,65 @@
+"""Steps 2-6 of a gradient check, in order, for one tensor: measure, compare, locate, diagnose.
+
+:func:`run` takes a prepared :class:`~course.gradcheck.compare.Probe` (step 1,
+:mod:`course.gradcheck.prepare`), measures the numeric side and compares it entry by entry
+(:func:`~course.gradcheck.compare.check_exhaustive`) or along random directions, locating wrong
+entries by bisection (:func:`~course.gradcheck.directional.check_directional`), then names the
+likely cause (:func:`~course.gradcheck.report.name_cause`). :func:`finish` collects the checks
+into the result that reports them.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from course.gradcheck.compare import Probe, TensorCheck, check_exhaustive
+from course.gradcheck.diagnosis import Diagnosis
+from course.gradcheck.directional import check_directional
+from course.gradcheck.report import GradcheckError, GradcheckResult, name_cause
+
+AUTO_EXHAUSTIVE_MAX = 100   # tensors up to this size are checked entry by entry in "auto" mode
+DIRECTIONS = 3              # random directions per tensor in directional mode
+MAX_ENTRIES = 5             # wrong entries localised per tensor
+KINK_EXHAUSTIVE_MAX = 2000  # "auto": a tensor this small whose directions met kinks is rechecked entry by entry
+
+
+def not_run(name: str, shape: tuple[int, ...], cause: str, message: str) -> TensorCheck:
+    """A failed check that could not be measured (bad analytic value, mutation, ...)."""
+    check = TensorCheck(name, tuple(shape), "not run", passed=False)
+    check.diagnosis = Diagnosis(cause, message)
+    return check
+
+
+def finish(result: GradcheckResult, checks: list[TensorCheck], raise_on_fail: bool) -> GradcheckResult:
+    result.checks.extend(checks)
+    if raise_on_fail and not result.passed:
+        raise GradcheckError(result)
+    return result
+
+
+def use_directional(mode: str, size: int) -> bool:
+    return mode == "directional" or (mode == "auto" and size > AUTO_EXHAUSTIVE_MAX)
+
+
+def run(probe: Probe, analytic: np.ndarray, mode: str, rng: np.random.Generator, rtol: float, atol: float,
+        batch_size: int | None, what: str | None = None) -> TensorCheck:
+    """Check one probe in the chosen mode and name the cause of a failure (``what`` names the analytic side)."""
+    if use_directional(mode, probe.base.size):
+        check = check_directional(probe, rng=rng, directions=DIRECTIONS, rtol=rtol, atol=atol,
+                                  max_entries=MAX_ENTRIES)
+        if check.kinks and check.passed:
+            # Along a direction through a kink, <g, v> need only lie between the one-sided slopes,
+            # which sum over every kinked entry: a weak test. Check small tensors entry by entry.
+            if mode == "auto" and probe.base.size <= KINK_EXHAUSTIVE_MAX:
+                spent = check.evaluations
+                check = check_exhaustive(probe, rtol=rtol, atol=atol)
+                check.evaluations += spent
+                check.note = "random directions met kinks, so every entry was checked"
+            else:
+                check.note = ("random directions met kinks, where the check is weaker; "
+                              "mode='exhaustive' checks every entry")
+    else:
+        check = check_exhaustive(probe, rtol=rtol, atol=atol)
+    check.evaluations += 1  # f at the unperturbed point, evaluated when the probe was built
+    if not check.passed:
+        check.diagnosis = name_cause(check, analytic, batch_size=batch_size, rtol=rtol, atol=atol, what=what)
+    return check

@@ -215,8 +215,8 @@ LINEAR_BACKWARD = Spec(
     points=3.0,
     fixed_cases=_backward_fixed(),
     bugs=(
-        Bug("missing transpose in dA_prev", "dA_prev has one row per neuron k of the layer below: "
-            "in the sum over j of w_jk δ_j, which index of W is summed over?", _bw_no_transpose),
+        Bug("missing transpose in dA_prev", "dA_prev has one row per neuron k of the layer below, and "
+            "a_k reaches the cost through every z_j it feeds: which index of W does that sum run over?", _bw_no_transpose),
         Bug("dW transposed", "A gradient has the shape of its variable: dW is (j, k) like W.",
             _bw_dW_transposed),
         Bug("bias gradient not summed over the batch", "b is one column shared by every example: "

@@ -176,7 +176,7 @@ MLP_BACKWARD = Spec(
         Bug("dW from the layer's own output", "w^l_jk connects neuron k of layer l − 1 to neuron j "
             "of layer l: which activations multiply it in the forward pass?", _mlp_bug(dW_from_own_a=True)),
         Bug("missing transpose going down", "The gradient handed to layer l − 1 has one row per "
-            "neuron k of that layer: sum over j of w_jk δ_j.", _mlp_bug(transpose=False)),
+            "neuron k of that layer: which index of W runs over the paths from neuron k to the cost?", _mlp_bug(transpose=False)),
     ),
     forbidden=(backprop.mlp_backward, *FORBIDDEN_PARTS, *NUMERIC),
     analytic=True,

@@ -165,7 +165,7 @@ TWO_LAYER_GRADIENTS = Spec(
         Bug("σ' and tanh' swapped", "Which activation does each layer apply? Its own slope goes "
             "with its own net value.", _tl_slopes_swapped),
         Bug("missing transpose of W", "Going down, each hidden neuron collects from every output "
-            "neuron it feeds: sum over the output index of W.", _tl_no_transpose),
+            "neuron it feeds: which index of W runs over the output neurons?", _tl_no_transpose),
         Bug("dW from X instead of the hidden output", "The second layer's input is Yh, the "
             "hidden layer's output, not the network's input X.", _tl_dW_from_X),
         Bug("never divided by m", "C is the mean over the batch: one factor of one over m, where "

@@ -104,6 +104,7 @@ def test_two_layer_gradients_agree_with_finite_differences(rng):
     (lambda: backprop.sigmoid_backward(np.ones((2, 3)), np.ones((3, 2))), "dA"),
     (lambda: backprop.mse_backward(np.ones((1, 4)), np.ones(4)), "Y"),
     (lambda: backprop.softmax_cross_entropy_backward(np.ones((3, 2)), np.ones((2, 3))), "Y"),
+    (lambda: backprop.softmax_cross_entropy_backward(np.ones((3, 2)), np.array([0, 2])), "one_hot(y, 3)"),
     (lambda: backprop.mlp_backward([np.ones((2, 3))], [], np.ones((3, 1)), np.ones((2, 1))), "Ws, bs"),
     (lambda: backprop.mlp_backward([np.ones((2, 3)), np.ones((1, 3))], [np.ones((2, 1))] * 2,
                                    np.ones((3, 1)), np.ones((1, 1))), "Ws[1]"),

@@ -155,7 +155,8 @@ def softmax_cross_entropy_backward(Z: ArrayLike, Y: ArrayLike) -> np.ndarray:
     Z : (k, m) array_like
         Scores (logits), one example per column.
     Y : (k, m) array_like
-        Target distributions, one per column (one-hot for class labels).
+        Target distributions, one per column (one-hot for class labels: ``course.one_hot(y, k)``;
+        a vector of labels is refused, as chapter 4's exercise never sees one).
 
     Returns
     -------
@@ -163,6 +164,9 @@ def softmax_cross_entropy_backward(Z: ArrayLike, Y: ArrayLike) -> np.ndarray:
         ``(softmax(Z) - Y) / m``.
     """
     Z = _batch(Z, "Z")
+    if np.ndim(Y) == 1:
+        raise ValueError(f"Y: expected {Z.shape} targets, one column per example, got a vector of shape "
+                         f"{np.shape(Y)}; turn integer labels into columns with course.one_hot(y, {Z.shape[0]})")
     Y = _like(Y, "Y", Z, "Z")
     return (softmax(Z) - Y) / Z.shape[1]
 

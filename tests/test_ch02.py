@@ -167,10 +167,10 @@ def test_bad_types_are_refused_naming_the_argument():
 def test_chapter_2_exercises_and_points():
     assert [s.name for s in ch02.SPECS] == [
         "ch02.numerical_jacobian", "ch02.sigmoid_jacobian", "ch02.affine_jacobian_wrt_x",
-        "ch02.sigmoid_layer_jacobian", "ch02.softmax_jacobian", "ch02.sigmoid_vjp",
+        "ch02.sigmoid_layer_jacobian", "ch02.softmax_jacobian", "ch02.normalize_jacobian", "ch02.sigmoid_vjp",
         "ch02.affine_vjp_wrt_x", "ch02.affine_jacobian_wrt_W", "ch02.affine_vjp_wrt_W",
     ]
-    assert sum(s.points for s in ch02.SPECS) == 15
+    assert sum(s.points for s in ch02.SPECS) == 17
     for spec in ch02.SPECS:
         assert len(spec.bugs) >= 2, spec.name
         assert spec.forbidden, spec.name
@@ -223,6 +223,8 @@ def test_answer_free_checks_have_distinct_labels(spec):
         ("ch02.sigmoid_layer_jacobian", "σ instead of σ'", "Agrees with finite differences."),
         ("ch02.affine_jacobian_wrt_W", "flattened W column by column",
          "Agrees with finite differences (W flattened row by row)."),
+        ("ch02.normalize_jacobian", "treated ‖z‖ as a constant", "Moving z along itself does not change the direction: J z = 0."),
+        ("ch02.normalize_jacobian", "sign flipped", "Agrees with finite differences."),
     ],
 )
 def test_answer_free_checks_catch_the_bug_they_are_for(name, bug, label):
@@ -296,6 +298,7 @@ SOLUTIONS = {
     "ch02.affine_jacobian_wrt_x": lambda W, x, b: W.copy(),
     "ch02.sigmoid_layer_jacobian": lambda W, x, b: np.diag(functions.sigmoid_prime(W @ x + b).ravel()) @ W,
     "ch02.softmax_jacobian": _softmax_jacobian,
+    "ch02.normalize_jacobian": lambda z: (np.eye(z.size) - z @ z.T / (z.T @ z)) / np.sqrt(z.T @ z),
     "ch02.sigmoid_vjp": lambda z, g: functions.sigmoid_prime(z) * g,
     "ch02.affine_vjp_wrt_x": lambda W, x, b, g: W.T @ g,
     "ch02.affine_jacobian_wrt_W": _affine_jacobian_wrt_W,
@@ -331,3 +334,51 @@ def test_check_rejects_and_names_every_bug(spec, bug):
     assert bug.name in {c.bug for c in report.cases if not c.passed}, (bug.name, report)
     assert grade(spec.name, bug.impl, seed=7).score < spec.points
 
+
+
+@fast
+@given(st.integers(1, 6), seeds)
+def test_normalize_jacobian_matches_autograd(n, seed):
+    from course.exercises.ch02.normalize import normalize_jacobian
+    z = np.random.default_rng(seed).normal(size=(n, 1)) + 0.1
+    expected = _ag_jac(lambda v: v / anp.sqrt(anp.sum(v**2)), z)
+    assert np.allclose(normalize_jacobian(z), expected, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("spec", ch02.SPECS, ids=lambda s: s.name)
+def test_no_answer_formula_in_titles_or_hints(spec):
+    """Titles, bug names and hints never write an exercise's result."""
+    leaks = ["diag(σ'(z))", "diag(p)", "p pᵀ", "σ'(z) ⊙ g", "σ'(z) * g", "Wᵀ g", "W.T @ g", "g xᵀ", "g @ x.T",
+             "dW = dz", "I - y yᵀ", "x_k; here", "is A", "−Y", "-Y"]
+    for text in [spec.title] + [b.hint for b in spec.bugs] + [b.name for b in spec.bugs]:
+        assert not any(leak in text for leak in leaks), (spec.name, text)
+
+
+@pytest.mark.parametrize("spec", [s for s in ch02.SPECS if s.analytic], ids=lambda s: s.name)
+def test_analytic_specs_declare_shortcuts_and_variants(spec):
+    """Every analytic exercise names at least two numeric shortcuts and two honest variants."""
+    assert len(spec.shortcuts) >= 2 and len(spec.variants) >= 2
+    for shortcut in spec.shortcuts:        # the shortcut gets the right numbers; only its route is wrong
+        report = run_spec(spec, shortcut, enforce_forbidden=False)
+        assert all(r.passed for r in report.cases if r.kind == "public"), (shortcut.__name__, report)
+    for variant in spec.variants:
+        assert run_spec(spec, variant, mode="grade", seed=1).score == spec.points, variant.__name__
+
+
+def test_every_analytic_exercise_but_the_measurement_is_declared_analytic():
+    assert [s.name for s in ch02.SPECS if not s.analytic] == ["ch02.numerical_jacobian"]
+
+
+@pytest.mark.parametrize("name", ["ch02.sigmoid_vjp", "ch02.affine_vjp_wrt_W"])
+def test_vjp_memory_requirements_are_cost_requirements(name):
+    spec = SPEC_BY_NAME[name]
+    assert spec.cost and 0 < spec.cost_cap < 1
+    (built,) = [b for b in spec.bugs if b.name.startswith("built the")]
+    assert all(c(spec.reference) is None for c in spec.cost)
+    assert any(isinstance(c(built.impl), str) for c in spec.cost)
+
+
+def test_ignoring_h_in_the_jacobian_loses_hidden_cases():
+    spec = SPEC_BY_NAME["ch02.numerical_jacobian"]
+    (bug,) = [b for b in spec.bugs if b.name == "ignored h"]
+    assert run_spec(spec, bug.impl, mode="grade", seed=0, enforce_forbidden=False).score < 0.8 * spec.points

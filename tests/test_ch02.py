@@ -166,7 +166,7 @@ def test_bad_types_are_refused_naming_the_argument():
 
 def test_chapter_2_exercises_and_points():
     assert [s.name for s in ch02.SPECS] == [
-        "ch02.numerical_jacobian", "ch02.sigmoid_jacobian", "ch02.affine_jacobian_wrt_x",
+        "ch02.finite_difference_jacobian", "ch02.sigmoid_jacobian", "ch02.affine_jacobian_wrt_x",
         "ch02.sigmoid_layer_jacobian", "ch02.softmax_jacobian", "ch02.normalize_jacobian", "ch02.sigmoid_vjp",
         "ch02.affine_vjp_wrt_x", "ch02.affine_jacobian_wrt_W", "ch02.affine_vjp_wrt_W",
     ]
@@ -217,8 +217,8 @@ def test_answer_free_checks_have_distinct_labels(spec):
         ("ch02.softmax_jacobian", "sign flipped", "Agrees with finite differences."),
         ("ch02.sigmoid_jacobian", "dense instead of diagonal", "Diagonal, and agrees with finite differences."),
         ("ch02.sigmoid_jacobian", "σ instead of σ'", "Diagonal, and agrees with finite differences."),
-        ("ch02.numerical_jacobian", "transposed (inputs x outputs)", "The Jacobian of a linear map x -> A x is A."),
-        ("ch02.numerical_jacobian", "divided by h instead of 2h", "The Jacobian of a linear map x -> A x is A."),
+        ("ch02.finite_difference_jacobian", "transposed (inputs x outputs)", "The Jacobian of a linear map x -> A x is A."),
+        ("ch02.finite_difference_jacobian", "divided by h instead of 2h", "The Jacobian of a linear map x -> A x is A."),
         ("ch02.affine_jacobian_wrt_x", "transposed (inputs x outputs)", "Agrees with finite differences."),
         ("ch02.sigmoid_layer_jacobian", "σ instead of σ'", "Agrees with finite differences."),
         ("ch02.affine_jacobian_wrt_W", "flattened W column by column",
@@ -293,7 +293,7 @@ def _affine_jacobian_wrt_W(W, x, b):
 
 # the notebook's solutions, written as a learner would (no course reference called)
 SOLUTIONS = {
-    "ch02.numerical_jacobian": _fd,
+    "ch02.finite_difference_jacobian": _fd,
     "ch02.sigmoid_jacobian": lambda z: np.diag(functions.sigmoid_prime(z).ravel()),
     "ch02.affine_jacobian_wrt_x": lambda W, x, b: W.copy(),
     "ch02.sigmoid_layer_jacobian": lambda W, x, b: np.diag(functions.sigmoid_prime(W @ x + b).ravel()) @ W,
@@ -366,7 +366,7 @@ def test_analytic_specs_declare_shortcuts_and_variants(spec):
 
 
 def test_every_analytic_exercise_but_the_measurement_is_declared_analytic():
-    assert [s.name for s in ch02.SPECS if not s.analytic] == ["ch02.numerical_jacobian"]
+    assert [s.name for s in ch02.SPECS if not s.analytic] == ["ch02.finite_difference_jacobian"]
 
 
 @pytest.mark.parametrize("name", ["ch02.sigmoid_vjp", "ch02.affine_vjp_wrt_W"])
@@ -379,6 +379,6 @@ def test_vjp_memory_requirements_are_cost_requirements(name):
 
 
 def test_ignoring_h_in_the_jacobian_loses_hidden_cases():
-    spec = SPEC_BY_NAME["ch02.numerical_jacobian"]
+    spec = SPEC_BY_NAME["ch02.finite_difference_jacobian"]
     (bug,) = [b for b in spec.bugs if b.name == "ignored h"]
     assert run_spec(spec, bug.impl, mode="grade", seed=0, enforce_forbidden=False).score < 0.8 * spec.points

@@ -68,7 +68,7 @@ def _chain_variant_loop(f_prime, g, g_prime, x):
 
 
 CHAIN_RULE = Spec(
-    name="ch01.chain_rule",
+    name="ch01.chain_rule_derivative",
     title="dy/dx of y = f(g(x)) by the chain rule",
     reference=chain_rule.chain_rule_derivative,
     make_case=_chain_case,
@@ -144,7 +144,7 @@ def _paths_variant_loop(u, u_prime, v, v_prime, x):
 
 
 TWO_PATHS = Spec(
-    name="ch01.two_paths",
+    name="ch01.two_path_derivative",
     title="dy/dx of y = u(x) · v(x), where x reaches y along two paths",
     reference=chain_rule.two_path_derivative,
     make_case=_two_path_case,
@@ -221,7 +221,7 @@ def _three_variant_loop(w, x):
 
 
 THREE_LINKS = Spec(
-    name="ch01.three_links",
+    name="ch01.three_link_derivative",
     title="dy/dx of the three-link chain y = σ(w · tanh(x))",
     reference=chain_rule.three_link_derivative,
     make_case=_three_case,

@@ -106,7 +106,7 @@ def _linear_map_inputs() -> tuple[LinearMap, np.ndarray, float]:
 
 
 NUMERICAL_JACOBIAN = Spec(
-    name="ch02.numerical_jacobian",
+    name="ch02.finite_difference_jacobian",
     title="the Jacobian by central differences",
     reference=_fd_reference,
     make_case=_fd_case,

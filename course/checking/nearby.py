@@ -1,0 +1,240 @@
+"""Evidence of numeric differentiation: evaluations of one function at points next to an input.
+
+:class:`Evidence` holds a snapshot of one call's inputs (every float array and float among the
+arguments, one level into tuples, lists and dicts) and reads the arguments of each evaluation
+:class:`~course.checking.shortcuts.ShortcutDetector` reports. An argument ``a`` is *next to* an
+input ``x`` when, for a sign ``s`` in ``±1, ±2`` (``np.exp(-(z + h))`` evaluates next to ``-z``),
+
+    0 < max |a - s x| <= TAU * max(1, max |s x|)          (TAU = 1e-2)
+
+Arrays are compared whole (``a`` of ``x``'s shape, reshaped, or a stack of copies of ``x``);
+a float is compared with every entry (loops over entries), an exact match with some entry
+counting as an evaluation *at* that entry. A finite difference needs the same function at two
+nearby points with a step of one size, so one perturbed evaluation is never enough. A function
+``f`` is flagged when
+
+- (arrays) ``f`` was evaluated next to ``x`` at two different points (``x`` and ``x + Δ``,
+  ``x ± Δ``, ``x ± Δ e_i``), one of them perturbed by a *step*: all its nonzero entries have
+  one size (absolute, or relative to ``|x_i|`` or ``max(1, |x_i|)``) — or at a whole stack of
+  such points at once;
+- (floats) ``f`` was evaluated at ``x_i + d`` and ``x_i - d`` (a central difference); or at two
+  points next to ``x_i`` one of which is a round step away (``1e-5``, ``2⁻²⁰``, ``√eps``); or
+  next to two different entries with steps of one size (a loop of forward differences);
+- an argument is complex, ``x + i h`` with a small ``h`` (the complex-step derivative).
+
+Honest intermediate values that happen to lie close to an input (``sin x`` for small ``x``,
+``z - max z`` when ``max z`` is tiny) differ from it by amounts that vary from entry to entry,
+or are evaluated at one point only, so they are not flagged.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Evidence", "TAU"]
+
+TAU = 1e-2            # largest step, relative to an input's scale, that counts as a perturbation
+_EXACT = 8 * np.finfo(np.float64).eps
+_SAME = 1e-3          # relative spread of step sizes that counts as "one size"
+_SIGNS = (1.0, -1.0, 2.0, -2.0)
+_MAX_SIZE = 4_000_000
+_ROUND_STEPS = tuple([10.0 ** -k for k in range(2, 13)] + [2.0 ** -k for k in range(7, 41)]
+                     + [math.sqrt(np.finfo(float).eps), np.finfo(float).eps ** (1 / 3)])
+
+
+class Evidence:
+    """The evaluations seen during one guarded call, and the verdict on each new one.
+
+    Parameters
+    ----------
+    args, kwargs
+        The call's arguments (snapshot here, so in-place updates by the answer change nothing).
+    names : tuple of str
+        The learner function's parameter names, for messages (``"argument 1"`` when missing).
+    """
+
+    def __init__(self, args: tuple, kwargs: dict, names: tuple[str, ...] = ()) -> None:
+        self.inputs: list[tuple[str, np.ndarray]] = []
+        for i, value in enumerate(args):
+            self._collect(names[i] if i < len(names) else f"argument {i + 1}", value, nested=False)
+        for key, value in kwargs.items():
+            self._collect(key, value, nested=False)
+        self._vals: np.ndarray | None = None       # every entry of every s x, sorted (built on demand)
+        self._refs: list[tuple[int, int, int]] = []
+        self._arrays: dict[tuple, set] = {}
+        self._entries: dict[tuple, list[float]] = {}
+        self._steps: dict[tuple, dict[int, list[float]]] = {}
+
+    def _collect(self, label: str, value: Any, nested: bool) -> None:
+        if isinstance(value, (float, np.floating)) and math.isfinite(value):
+            self.inputs.append((label, np.array(float(value))))
+        elif isinstance(value, np.ndarray) and value.dtype.kind == "f" and 0 < value.size <= _MAX_SIZE:
+            if np.all(np.isfinite(value)):
+                self.inputs.append((label, np.array(value, dtype=np.float64)))
+        elif not nested and isinstance(value, (tuple, list)):
+            for j, item in enumerate(value[:16]):
+                self._collect(f"{label}[{j}]", item, nested=True)
+        elif not nested and isinstance(value, dict):
+            for k, item in list(value.items())[:16]:
+                self._collect(f"{label}[{k!r}]", item, nested=True)
+
+    # -- one evaluation ----------------------------------------------------------------------
+    def add(self, key: Any, name: str, values: tuple) -> str | None:
+        """Record an evaluation of ``key`` with argument ``values``; the reason to flag it, or None."""
+        if not self.inputs:
+            return None
+        for v in values:
+            if isinstance(v, bool) or v is None:
+                continue
+            if isinstance(v, (complex, np.complexfloating)) or (isinstance(v, np.ndarray) and v.dtype.kind == "c"):
+                found = self._complex(name, np.asarray(v))
+            elif isinstance(v, (float, np.floating)) or (isinstance(v, np.ndarray) and v.dtype.kind == "f" and v.size == 1):
+                found = self._scalar(key, name, float(np.asarray(v).reshape(())))
+            elif isinstance(v, np.ndarray) and v.dtype.kind == "f" and 1 < v.size <= _MAX_SIZE:
+                found = self._array(key, name, v)
+            else:
+                continue
+            if found:
+                return found
+        return None
+
+    def _complex(self, name: str, a: np.ndarray) -> str | None:
+        for label, x in self.inputs:
+            try:
+                real = np.broadcast_to(a.real, np.broadcast_shapes(a.shape, x.shape))
+            except ValueError:
+                continue
+            imag = float(np.max(np.abs(a.imag))) if a.size else 0.0
+            for s in _SIGNS:
+                scale = max(1.0, float(np.max(np.abs(s * x))))
+                if 0 < imag <= TAU * scale and np.allclose(real, s * x, rtol=0, atol=_EXACT * scale):
+                    return (f"evaluates {name} at {_what(label, s)} + i·{imag:.0e} (the complex-step "
+                            f"trick): that is differentiating numerically")
+        return None
+
+    def _array(self, key: Any, name: str, a: np.ndarray) -> str | None:
+        a = np.asarray(a, dtype=np.float64)
+        if not np.all(np.isfinite(a)):
+            return None
+        for i, (label, x) in enumerate(self.inputs):
+            stacked = False
+            if a.shape == x.shape:
+                cand = a
+            elif a.size == x.size:
+                cand = a.reshape(x.shape)
+            else:
+                try:
+                    if np.broadcast_shapes(a.shape, x.shape) != a.shape:
+                        continue
+                except ValueError:
+                    continue
+                cand, stacked = a, True
+            for s in _SIGNS:
+                sx = s * x
+                scale = max(1.0, float(np.max(np.abs(sx))))
+                d = cand - sx
+                size = float(np.max(np.abs(d)))
+                if size > TAU * scale:
+                    continue
+                seen = self._arrays.setdefault((key, i, s), set())
+                if size <= _EXACT * scale:
+                    seen.add(("exact",))
+                    if stacked:
+                        return None
+                else:
+                    step = _array_step(d, np.broadcast_to(sx, d.shape), scale)
+                    if step is None:
+                        seen.add(("irregular", d.tobytes()[:64]))
+                    else:
+                        if stacked:
+                            return (f"evaluates {name} at many points next to {_what(label, s)} at once "
+                                    f"(steps of {step:.0e}): that is differentiating numerically")
+                        seen.add(("step", np.sign(d).tobytes(), f"{step:.3g}"))
+                if len(seen) >= 2 and any(f[0] == "step" for f in seen):
+                    step = next(float(f[2]) for f in seen if f[0] == "step")
+                    return (f"evaluates {name} at points next to {_what(label, s)} (steps of {step:.0e}): "
+                            f"that is differentiating numerically")
+                return None
+        return None
+
+    def _sorted_entries(self) -> np.ndarray:
+        """Every entry of every ``s x``, sorted, for nearest-entry look-ups (built on first use)."""
+        if self._vals is None:
+            vals, refs = [], []
+            for i, (_, x) in enumerate(self.inputs):
+                for si, s in enumerate(_SIGNS):
+                    vals.append(s * x.ravel())
+                    refs.append((i, si, x.size))
+            flat = np.concatenate(vals)
+            self._order = np.argsort(flat, kind="stable")
+            self._vals, self._refs = flat[self._order], refs
+        return self._vals
+
+    def _entry(self, k: int) -> tuple[int, int, int]:
+        """(input, sign index, flat index) of the ``k``-th sorted entry."""
+        pos = int(self._order[k])
+        for i, si, size in self._refs:
+            if pos < size:
+                return i, si, pos
+            pos -= size
+        raise IndexError(k)
+
+    def _scalar(self, key: Any, name: str, a: float) -> str | None:
+        if not math.isfinite(a):
+            return None
+        vals = self._sorted_entries()
+        j = int(np.searchsorted(vals, a))
+        near = [k for k in (j - 1, j) if 0 <= k < vals.size]
+        k = min(near, key=lambda k: abs(vals[k] - a))
+        val = float(vals[k])
+        d = a - val
+        scale = max(1.0, abs(val))
+        if abs(d) > TAU * scale:
+            return None
+        i, si, flat = self._entry(k)
+        s = _SIGNS[si]
+        at = self._entries.setdefault((key, i, si, flat), [])
+        if abs(d) <= _EXACT * scale:
+            at.append(0.0)
+            return None
+        label = self.inputs[i][0]
+        entry = label if self.inputs[i][1].ndim == 0 else f"{label}[{_index(self.inputs[i][1], flat)}]"
+        what = _what(entry, s)
+        if any(_same(-d, e) for e in at):
+            return f"evaluates {name} at {what} ± {abs(d):.0e}: that is differentiating numerically"
+        if at and any(_same(abs(d), r) for r in _ROUND_STEPS):
+            return f"evaluates {name} at {what} and {what} + {d:.0e}: that is differentiating numerically"
+        at.append(d)
+        steps = self._steps.setdefault((key, i, si), {})
+        mine = (abs(d), abs(d) / scale)
+        for other, sizes in steps.items():
+            if other != flat and any(_same(m, o) for m in mine for o in sizes):
+                return (f"evaluates {name} next to entry after entry of {_what(label, s)} with the same "
+                        f"step {abs(d):.0e}: that is differentiating numerically")
+        steps.setdefault(flat, []).extend(mine)
+        return None
+
+
+def _array_step(d: np.ndarray, x: np.ndarray, scale: float) -> float | None:
+    """The step size when every nonzero entry of ``d`` has one size (in one of three senses)."""
+    mask = np.abs(d) > _EXACT * scale
+    mags = np.abs(d[mask])
+    xs = np.abs(x[mask])
+    for sizes in (mags, mags / np.maximum(1.0, xs), mags / np.where(xs > 0, xs, np.nan)):
+        if np.all(np.isfinite(sizes)) and sizes.size and np.ptp(sizes) <= _SAME * np.max(sizes):
+            return float(np.median(mags))
+    return None
+
+
+def _same(a: float, b: float) -> bool:
+    return a != 0 and abs(a - b) <= _SAME * abs(a)
+
+
+def _what(label: str, s: float) -> str:
+    return {1.0: label, -1.0: f"-{label}", 2.0: f"2·{label}", -2.0: f"-2·{label}"}[s]
+
+
+def _index(x: np.ndarray, flat: int) -> str:
+    return ", ".join(str(int(i)) for i in np.unravel_index(flat, x.shape))

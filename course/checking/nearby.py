@@ -15,8 +15,10 @@ nearby points with a step of one size, so one perturbed evaluation is never enou
 
 - (arrays) ``f`` was evaluated next to ``x`` at two different points (``x`` and ``x + Δ``,
   ``x ± Δ``, ``x ± Δ e_i``), one of them perturbed by a *step*: all its nonzero entries have
-  one size (absolute, or relative to ``|x_i|`` or ``max(1, |x_i|)``) — or at a whole stack of
-  such points at once;
+  one size (absolute, or relative to ``|x_i|`` or ``max(1, |x_i|)``), or it is a multiple of
+  one of the inputs (``z + h g``, a directional difference) — or at a whole stack of such
+  points at once; or at ``x + Δ`` and ``x − Δ`` for any small ``Δ`` (a central difference
+  along any direction);
 - (floats) ``f`` was evaluated at ``x_i + d`` and ``x_i - d`` (a central difference); or at two
   points next to ``x_i`` one of which is a round step away (``1e-5``, ``2⁻²⁰``, ``√eps``); or
   next to two different entries with steps of one size (a loop of forward differences);
@@ -37,7 +39,8 @@ __all__ = ["Evidence", "TAU"]
 
 TAU = 1e-2            # largest step, relative to an input's scale, that counts as a perturbation
 _EXACT = 8 * np.finfo(np.float64).eps
-_SAME = 1e-3          # relative spread of step sizes that counts as "one size"
+_SAME = 1e-3          # relative spread of the step sizes in one array that counts as "one size"
+_SCALAR_SAME = 1e-6   # the same between evaluations at single points (rounding of x + h aside)
 _SIGNS = (1.0, -1.0, 2.0, -2.0)
 _MAX_SIZE = 4_000_000
 _ROUND_STEPS = tuple([10.0 ** -k for k in range(2, 13)] + [2.0 ** -k for k in range(7, 41)]
@@ -64,6 +67,7 @@ class Evidence:
         self._vals: np.ndarray | None = None       # every entry of every s x, sorted (built on demand)
         self._refs: list[tuple[int, int, int]] = []
         self._arrays: dict[tuple, set] = {}
+        self._irregular: dict[tuple, list[np.ndarray]] = {}
         self._entries: dict[tuple, list[float]] = {}
         self._steps: dict[tuple, dict[int, list[float]]] = {}
 
@@ -145,7 +149,16 @@ class Evidence:
                         return None
                 else:
                     step = _array_step(d, np.broadcast_to(sx, d.shape), scale)
+                    if step is None and self._along_an_input(d):
+                        step = size                   # x + h v along another input v (a direction)
                     if step is None:
+                        others = self._irregular.setdefault((key, i, s), [])
+                        if any(o.shape == d.shape and np.allclose(d, -o, rtol=0, atol=_SAME * size)
+                               for o in others):
+                            return (f"evaluates {name} at {_what(label, s)} + Δ and {_what(label, s)} − Δ "
+                                    f"(a difference along a direction): that is differentiating numerically")
+                        if len(others) < 8:
+                            others.append(d.copy())
                         seen.add(("irregular", d.tobytes()[:64]))
                     else:
                         if stacked:
@@ -181,6 +194,19 @@ class Evidence:
             pos -= size
         raise IndexError(k)
 
+    def _along_an_input(self, d: np.ndarray) -> bool:
+        """Is ``d`` a multiple of one of the inputs (a step ``h v`` along a direction ``v``)?"""
+        flat = d.ravel()
+        norm = float(np.linalg.norm(flat))
+        for _, y in self.inputs:
+            if y.size != flat.size or y.size < 2:
+                continue
+            v = y.ravel()
+            vv = float(v @ v)
+            if vv > 0 and float(np.linalg.norm(flat - (flat @ v / vv) * v)) <= _SAME * norm:
+                return True
+        return False
+
     def _scalar(self, key: Any, name: str, a: float) -> str | None:
         if not math.isfinite(a):
             return None
@@ -197,20 +223,24 @@ class Evidence:
         s = _SIGNS[si]
         at = self._entries.setdefault((key, i, si, flat), [])
         if abs(d) <= _EXACT * scale:
-            at.append(0.0)
-            return None
+            d = 0.0
         label = self.inputs[i][0]
         entry = label if self.inputs[i][1].ndim == 0 else f"{label}[{_index(self.inputs[i][1], flat)}]"
         what = _what(entry, s)
-        if any(_same(-d, e) for e in at):
+        if d and any(_close(-d, e, scale) for e in at):
             return f"evaluates {name} at {what} ± {abs(d):.0e}: that is differentiating numerically"
-        if at and any(_same(abs(d), r) for r in _ROUND_STEPS):
-            return f"evaluates {name} at {what} and {what} + {d:.0e}: that is differentiating numerically"
+        if any(e != d for e in at):
+            for step in (e for e in at + [d] if e):
+                if any(_close(abs(step), r, scale) for r in _ROUND_STEPS):
+                    return (f"evaluates {name} at {what} and {what} + {step:.0e}: that is differentiating "
+                            f"numerically")
         at.append(d)
+        if not d:
+            return None
         steps = self._steps.setdefault((key, i, si), {})
         mine = (abs(d), abs(d) / scale)
         for other, sizes in steps.items():
-            if other != flat and any(_same(m, o) for m in mine for o in sizes):
+            if other != flat and any(_close(m, o, scale) for m in mine for o in sizes):
                 return (f"evaluates {name} next to entry after entry of {_what(label, s)} with the same "
                         f"step {abs(d):.0e}: that is differentiating numerically")
         steps.setdefault(flat, []).extend(mine)
@@ -228,8 +258,9 @@ def _array_step(d: np.ndarray, x: np.ndarray, scale: float) -> float | None:
     return None
 
 
-def _same(a: float, b: float) -> bool:
-    return a != 0 and abs(a - b) <= _SAME * abs(a)
+def _close(a: float, b: float, scale: float) -> bool:
+    """Two steps of one size: equal but for the rounding of ``x + h`` (points of size ``scale``)."""
+    return a != 0 and abs(a - b) <= _SCALAR_SAME * abs(a) + _EXACT * scale
 
 
 def _what(label: str, s: float) -> str:

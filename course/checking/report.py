@@ -29,7 +29,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 
-__all__ = ["CaseResult", "CheckReport", "PUBLIC_PASSED_LINE"]
+__all__ = ["CaseResult", "CheckReport", "PUBLIC_PASSED_LINE", "format_score"]
 
 PUBLIC_PASSED_LINE = "public checks passed; hidden tests also run at grading time"
 _MAX_GROUPS = 6      # failing groups listed in full
@@ -159,7 +159,7 @@ class CheckReport:
     def _headline(self) -> str:
         mark = "✓" if self.passed else "✗"
         head = f"{mark} {self.name} — {self.title}: "
-        score = f" — score {_num(self.score)}/{_num(self.points)}" if self.mode == "grade" else ""
+        score = f" — score {format_score(self.score)}/{format_score(self.points)}" if self.mode == "grade" else ""
         if self.not_implemented:
             return (head + "not implemented yet (replace `raise NotImplementedError()` with your "
                     "code, then run this check again)" + score)
@@ -212,8 +212,8 @@ class CheckReport:
             out.append(("fail", f"… and {rest} more failing cases"))
         if self.cost_failed:
             out.append(("fail", f"a cost requirement is not met, so the score is capped at "
-                                f"{self.cost_cap:.0%} of the points ({_num(self.cost_cap * self.points)} "
-                                f"of {_num(self.points)})"))
+                                f"{self.cost_cap:.0%} of the points ({format_score(self.cost_cap * self.points)} "
+                                f"of {format_score(self.points)})"))
         out.extend(("note", n) for n in self.notes)
         if self.mode == "check" and self.public_passed:
             out.append(("ok", PUBLIC_PASSED_LINE))
@@ -246,6 +246,9 @@ class CheckReport:
                 'font-size:0.9em;line-height:1.4">' + "".join(rows) + "</div>")
 
 
-def _num(x: float) -> str:
-    """A score for display: 2 -> '2', 1.666.. -> '1.67'."""
+def format_score(x: float) -> str:
+    """A score for display, rounded to 3 digits: 2 -> '2', 0.2857142857142857 -> '0.286'.
+
+    Only the display is rounded: ``CheckReport.score`` stays exact for nbgrader.
+    """
     return f"{x:.3g}" if x != int(x) else str(int(x))

@@ -183,7 +183,8 @@ class ShortcutDetector:
             for name in code.co_varnames[:n]:
                 v = local.get(name)
                 values.extend(v if isinstance(v, tuple) else (v,))
-            self.record(code, code.co_name, tuple(values))
+            name = code.co_name if code.co_name.isidentifier() else "an anonymous function (lambda)"
+            self.record(code, name, tuple(values))
 
     def _kind(self, code: Any, module: str) -> str:
         """``_SKIP``, ``_WATCH``, or the reason a frame of this code is a shortcut by itself."""

@@ -424,3 +424,45 @@ def test_scores_are_displayed_rounded_and_kept_exact():
     assert 0 < report.score < spec.points and report.score == spec.points * report.n_passed / report.n_cases
     shown = repr(report).splitlines()[0]
     assert f"score {report.score:.3g}/2" in shown and str(report.score) not in shown
+
+
+# ----------------------------------------------------------------------------------------------
+# toy spec 5: the point differentiated at is derived from the input (z recovered from s = σ(z))
+# ----------------------------------------------------------------------------------------------
+
+
+def slope_from_s(s):
+    """Reference: σ' from the stored output s."""
+    s = np.asarray(s, dtype=np.float64)
+    return s * (1 - s)
+
+
+FROM_S = Spec(name="ch99.slope_from_s", title="σ' from s", reference=slope_from_s, points=1.0,
+              make_case=lambda rng: Case((mysig(rng.uniform(-5, 5, size=int(rng.integers(2, 7)))),), "s"),
+              bugs=(Bug("s", "s", lambda s: s), Bug("1 - s", "1 - s", lambda s: 1 - s)),
+              forbidden=(slope_from_s,), analytic=True, n_hidden=100)
+
+
+def _logit(s):
+    return np.log(s / (1 - s))
+
+
+@pytest.mark.parametrize("answer", [
+    lambda s: my_central_difference(mysig, _logit(s), 1e-6),
+    lambda s: (mysig(_logit(s) + 1e-7) - mysig(_logit(s))) / 1e-7,
+    lambda s: np.array([(1 / (1 + math.exp(-(z + 1e-6))) - 1 / (1 + math.exp(-(z - 1e-6)))) / 2e-6 for z in _logit(s)]),
+    lambda s: np.array([(mysig(z * (1 + 1e-7)) - mysig(z * (1 - 1e-7))) / (2e-7 * z) for z in _logit(s)]),
+], ids=["central", "forward", "loop", "relative step loop"])
+def test_differences_around_a_point_derived_from_the_input_score_zero(answer):
+    report = run_spec(FROM_S, answer, mode="grade")
+    assert report.score == 0 and report.shortcut and "numerically" in report.shortcut, repr(report)
+
+
+@pytest.mark.parametrize("answer", [
+    lambda s: s * (1 - s),
+    lambda s: mysig(_logit(s)) * (1 - mysig(_logit(s))),        # recomputing the value from z
+    lambda s: np.array([v - v * v for v in s]),
+], ids=["product", "recomputed", "loop"])
+def test_honest_slopes_from_s_pass(answer):
+    report = run_spec(FROM_S, answer, mode="grade")
+    assert report.score == FROM_S.points and report.shortcut is None, repr(report)

@@ -22,7 +22,11 @@ nearby points with a step of one size, so one perturbed evaluation is never enou
 - (floats) ``f`` was evaluated at ``x_i + d`` and ``x_i - d`` (a central difference); or at two
   points next to ``x_i`` one of which is a round step away (``1e-5``, ``2⁻²⁰``, ``√eps``); or
   next to two different entries with steps of one size (a loop of forward differences);
-- an argument is complex, ``x + i h`` with a small ``h`` (the complex-step derivative).
+- an argument is complex, ``x + i h`` with a small ``h`` (the complex-step derivative);
+- (any point, also one derived from the inputs, such as ``z`` recovered from ``s = σ(z)``) ``f``
+  was evaluated at two points that are not inputs themselves and differ by a small step: one
+  size in every entry or along an input (arrays), or a round step such as ``1e-6``, ``2e-6``,
+  ``2⁻²⁰`` or ``2h·|x|`` (floats; the last sixteen floats and eight arrays are remembered).
 
 Honest intermediate values that happen to lie close to an input (``sin x`` for small ``x``,
 ``z - max z`` when ``max z`` is tiny) differ from it by amounts that vary from entry to entry,
@@ -68,6 +72,7 @@ class Evidence:
         self._refs: list[tuple[int, int, int]] = []
         self._arrays: dict[tuple, set] = {}
         self._irregular: dict[tuple, list[np.ndarray]] = {}
+        self._history: dict[tuple, list] = {}
         self._entries: dict[tuple, list[float]] = {}
         self._steps: dict[tuple, dict[int, list[float]]] = {}
 
@@ -95,9 +100,10 @@ class Evidence:
             if isinstance(v, (complex, np.complexfloating)) or (isinstance(v, np.ndarray) and v.dtype.kind == "c"):
                 found = self._complex(name, np.asarray(v))
             elif isinstance(v, (float, np.floating)) or (isinstance(v, np.ndarray) and v.dtype.kind == "f" and v.size == 1):
-                found = self._scalar(key, name, float(np.asarray(v).reshape(())))
+                a = float(np.asarray(v).reshape(()))
+                found = self._scalar(key, name, a) or self._scalar_pair(key, name, a)
             elif isinstance(v, np.ndarray) and v.dtype.kind == "f" and 1 < v.size <= _MAX_SIZE:
-                found = self._array(key, name, v)
+                found = self._array(key, name, v) or self._array_pair(key, name, v)
             else:
                 continue
             if found:
@@ -193,6 +199,56 @@ class Evidence:
                 return i, si, pos
             pos -= size
         raise IndexError(k)
+
+    # -- two evaluations of one function a step apart (points derived from the inputs) ---------
+    def _array_pair(self, key: Any, name: str, a: np.ndarray) -> str | None:
+        a = np.asarray(a, dtype=np.float64)
+        if not np.all(np.isfinite(a)) or self._is_input(a):
+            return None                  # an input itself explains the evaluation
+        history = self._history.setdefault((key, a.shape), [])
+        for old in history:
+            d = a - old
+            scale = max(1.0, float(np.max(np.abs(old))))
+            size = float(np.max(np.abs(d)))
+            if 0 < size <= TAU * scale and (_array_step(d, old, scale) is not None or self._along_an_input(d)):
+                return (f"evaluates {name} at two points a small step apart (largest difference "
+                        f"{size:.0e}): that is differentiating numerically")
+        if len(history) < 8 and not any(np.array_equal(a, old) for old in history):
+            history.append(a.copy())
+        return None
+
+    def _scalar_pair(self, key: Any, name: str, a: float) -> str | None:
+        if not math.isfinite(a) or self._is_entry(a):
+            return None
+        history = self._history.setdefault((key, ()), [])
+        for old in history:
+            d = abs(a - old)
+            scale = max(1.0, abs(old))
+            if 0 < d <= TAU * scale and any(_close(size, r, scale) or _close(size, 2 * r, scale)
+                                            for size in (d, d / max(abs(old), 1e-300)) for r in _ROUND_STEPS):
+                return (f"evaluates {name} at {old:.6g} and at {a:.6g}, a step of {d:.0e} apart: that is "
+                        f"differentiating numerically")
+        history.append(a)
+        del history[:-16]
+        return None
+
+    def _is_input(self, a: np.ndarray) -> bool:
+        """Is ``a`` exactly one of the inputs (or ``-x``, ``2x``, ``-2x``)?"""
+        for _, x in self.inputs:
+            if x.size == a.size:
+                for s in _SIGNS:
+                    sx = (s * x).reshape(a.shape)
+                    if float(np.max(np.abs(a - sx))) <= _EXACT * max(1.0, float(np.max(np.abs(sx)))):
+                        return True
+        return False
+
+    def _is_entry(self, a: float) -> bool:
+        """Is ``a`` exactly an entry of an input (or of ``-x``, ``2x``, ``-2x``)?"""
+        vals = self._sorted_entries()
+        if vals.size == 0:
+            return False
+        j = int(np.searchsorted(vals, a))
+        return any(abs(vals[k] - a) <= _EXACT * max(1.0, abs(a)) for k in (j - 1, j) if 0 <= k < vals.size)
 
     def _along_an_input(self, d: np.ndarray) -> bool:
         """Is ``d`` a multiple of one of the inputs (a step ``h v`` along a direction ``v``)?"""

@@ -13,10 +13,12 @@ reason when the call
    the learner gave them);
 2. **delegates to an automatic-differentiation library**: any frame of autograd, torch, jax,
    tensorflow, sympy, ...;
-3. **evaluates a function at points next to an input** (:mod:`course.checking.nearby`): the
+3. **evaluates a function at points a small step apart** (:mod:`course.checking.nearby`): the
    arguments of every evaluation are compared with the call's own inputs (float arrays and
-   floats, also negated or doubled, as in ``np.exp(-(z + h))``) and the evidence rules of
-   :func:`course.checking.nearby.Evidence.verdict` decide. The evaluations seen are
+   floats, also negated or doubled, as in ``np.exp(-(z + h))``) and with the function's
+   earlier arguments (a point derived from the inputs, ``z`` recovered from ``s = σ(z)``), and
+   the evidence rules of :meth:`course.checking.nearby.Evidence.add` decide. The evaluations
+   seen are
 
    - calls of Python functions (the learner's own helpers and lambdas, ``course`` functions such
      as ``sigmoid``, the functions a case hands over), through the Guard's profiler, which sees

@@ -161,7 +161,8 @@ def check_all(chapter: str, namespace: Mapping[str, Any] | None = None, *, seed:
     for spec in specs:
         answer = namespace.get(spec.function)
         if answer is None or not callable(answer):
-            found = "" if answer is None else f" ({spec.function} is a {type(answer).__name__})"
+            kind = type(answer).__name__
+            found = "" if answer is None else f" ({spec.function} is {'an' if kind[0] in 'aeiou' else 'a'} {kind}, not a function)"
             results.append(ExerciseResult(spec.name, spec.function, float(spec.points),
                                           missing=f"no function called {spec.function} in this notebook{found}"))
             continue

@@ -190,7 +190,7 @@ def test_cases_are_seeded_and_picklable(spec):
 
 @pytest.mark.parametrize("spec", ch02.SPECS, ids=lambda s: s.name)
 def test_reference_passes_its_own_answer_free_checks(spec):
-    for check_fn in spec.answer_free:
+    for check_fn in spec.answer_free + spec.cost:
         assert check_fn(spec.reference) is None, (spec.name, check_fn.__name__)
 
 
@@ -230,7 +230,7 @@ def test_answer_free_checks_have_distinct_labels(spec):
 def test_answer_free_checks_catch_the_bug_they_are_for(name, bug, label):
     spec = SPEC_BY_NAME[name]
     (impl,) = [b.impl for b in spec.bugs if b.name == bug]
-    (check_fn,) = [c for c in spec.answer_free if _label(c) == label]
+    (check_fn,) = [c for c in spec.answer_free + spec.cost if _label(c) == label]
     assert isinstance(check_fn(impl), str)
 
 
@@ -250,7 +250,7 @@ def test_every_bug_differs_from_the_reference_on_some_public_case_or_check(spec)
             return True
 
     for bug in spec.bugs:
-        caught = any(rejects(check_fn, bug.impl) for check_fn in spec.answer_free)
+        caught = any(rejects(check_fn, bug.impl) for check_fn in spec.answer_free + spec.cost)
         for case in spec.public_cases():
             try:
                 got = np.asarray(bug.impl(*case.args))

@@ -88,10 +88,7 @@ SIGMOID_VJP = Spec(
             "not with its input z.", _svjp_z_for_s),
     ),
     forbidden=(jacobian.sigmoid_vjp, layers.Sigmoid.backward),
-    # Until course.checking runs spec.cost (the issue-7 enforcement), the memory check also
-    # counts as an answer-free check; drop ``answer_free=`` here once it does.
-    answer_free=_SIGMOID_VJP_MEMORY,
-    cost=_SIGMOID_VJP_MEMORY,
+    cost=_SIGMOID_VJP_MEMORY,              # building J caps the exercise at half its points
     cost_cap=0.5,
     analytic=True,
     shortcuts=SHORTCUTS["sigmoid_vjp"],
@@ -192,7 +189,6 @@ AFFINE_VJP_WRT_W = Spec(
         Bug("not reshaped", "A gradient has the shape of the thing it is the gradient for.", _avW_flat),
     ),
     forbidden=(jacobian.affine_vjp_wrt_W, layers.Linear.backward),
-    answer_free=_AFFINE_VJP_W_MEMORY,     # as for SIGMOID_VJP: drop once spec.cost is enforced
     cost=_AFFINE_VJP_W_MEMORY,
     cost_cap=0.5,
     analytic=True,

@@ -345,31 +345,6 @@ def test_normalize_jacobian_matches_autograd(n, seed):
     assert np.allclose(normalize_jacobian(z), expected, rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize("spec", ch02.SPECS, ids=lambda s: s.name)
-def test_no_answer_formula_in_titles_or_hints(spec):
-    """Titles, bug names and hints never write an exercise's result."""
-    leaks = ["diag(σ'(z))", "diag(p)", "p pᵀ", "σ'(z) ⊙ g", "σ'(z) * g", "Wᵀ g", "W.T @ g", "g xᵀ", "g @ x.T",
-             "dW = dz", "I - y yᵀ", "x_k; here", "is A", "−Y", "-Y"]
-    for text in [spec.title] + [b.hint for b in spec.bugs] + [b.name for b in spec.bugs]:
-        assert not any(leak in text for leak in leaks), (spec.name, text)
-
-
-@pytest.mark.parametrize("spec", [s for s in ch02.SPECS if s.analytic], ids=lambda s: s.name)
-def test_analytic_specs_declare_shortcuts_and_variants(spec):
-    """Every analytic exercise names at least two numeric shortcuts and two honest variants."""
-    assert len(spec.shortcuts) >= 2 and len(spec.variants) >= 2
-    for shortcut in spec.shortcuts:   # a shortcut gets the right numbers (only its route is wrong), called directly
-        for case in spec.public_cases():
-            got, want = shortcut(*case.args), spec.reference(*case.args)
-            assert np.allclose(got, want, rtol=1e-5, atol=1e-7), (shortcut.__name__, case.label)
-    for variant in spec.variants:
-        assert run_spec(spec, variant, mode="grade", seed=1).score == spec.points, variant.__name__
-
-
-def test_every_analytic_exercise_but_the_measurement_is_declared_analytic():
-    assert [s.name for s in ch02.SPECS if not s.analytic] == ["ch02.finite_difference_jacobian"]
-
-
 @pytest.mark.parametrize("name", ["ch02.sigmoid_vjp", "ch02.affine_vjp_wrt_W"])
 def test_vjp_memory_requirements_are_cost_requirements(name):
     spec = SPEC_BY_NAME[name]

@@ -3,8 +3,10 @@
 ``python -m graders generate`` runs nbgrader's own ``generate_assignment`` for every chapter
 folder in ``solutions/`` (``chNN_<topic>/``, one assignment each): it replaces solution bodies by
 ``raise NotImplementedError()``, removes hidden tests, locks grade cells, clears outputs and adds
-checksums. ``python -m graders generate --check`` regenerates into a temporary directory and
-lists what differs from ``notebooks/`` instead (the test suite does the same).
+checksums. It also copies ``solutions/GLOSSARY.md`` (each chapter adds its section) to
+``notebooks/GLOSSARY.md``. ``python -m graders generate --check`` regenerates into a temporary
+directory and lists what differs from ``notebooks/`` (notebooks and glossary) instead (the test
+suite does the same).
 The gradebook goes where ``graders/nbgrader_config.py`` says: outside the repository.
 
 How a chapter notebook in ``solutions/`` is written
@@ -46,9 +48,40 @@ Each exercise ``chNN.<exercise>`` (a :class:`course.exercises.spec.Spec` in
    restores the hidden part from the gradebook, and ``grade`` runs public, answer-free and
    hidden cases. ``_report.score`` is a plain float in ``[0, points]``.
 
+   **How the cell ends, and why.** nbgrader reads a grade cell's outputs in order
+   (``nbgrader.utils.determine_grade``): an ``error`` output or a ``stderr`` stream scores 0,
+   otherwise the first ``execute_result`` that is a number is the partial credit; Validate
+   (``nbgrader.validator.Validator``) lists a grade cell as failed when that score is below the
+   points and shows the cell's error or stderr text as the reason, else the bare words
+   "Partial credit; passed some but not all of the tests". So the cell never raises (a raise
+   would stop Run All and put an error in an untouched notebook); ``display(_report)`` shows
+   the report and, only while nbgrader *validates* (``NBGRADER_EXECUTION == "validate"``) and
+   the report falls short of full marks, also writes it to stderr
+   (:meth:`course.checking.report.CheckReport._ipython_display_`); ``_report.score`` comes last.
+   What each reader sees:
+
+   - Run All in JupyterLab: the report, the score, no error and no stderr anywhere;
+   - Validate on an untouched notebook: every grade cell failed, each with its report as the
+     reason ("not implemented yet ... score 0"); on a right one: "Success! Your notebook passes
+     all the tests"; in between: only the failing exercises, each with what is wrong and a hint;
+   - ``nbgrader autograde`` (``NBGRADER_EXECUTION == "autograde"``): nothing on stderr, the exact
+     score of ``grade`` as the cell's result (scores are rounded only for display).
+
+4. **the chapter's last code cell** — no nbgrader metadata::
+
+       check_all("chNN")
+
+   grades every exercise of the chapter from the notebook's namespace, looking each answer up
+   by :attr:`course.exercises.spec.Spec.function` (the name the solution cell defines; set
+   ``function=`` in the spec when it differs from the part of the spec's name after the dot),
+   and shows one line per exercise: passed or not, the rounded score, and why not. It never
+   raises because of an answer, so an untouched notebook reports 0 and runs to the end.
+
 The notebook imports everything it does not ask the learner to write from ``course``; the
-setup cell imports ``check`` (``from course.checking import check``). ``tests/test_pipeline.py``
-checks the points against the specs, the markers, and that the learner copy leaks nothing.
+setup cell imports ``check`` and ``check_all`` (``from course.checking import check,
+check_all``). ``tests/test_pipeline.py`` checks the points against the specs, the markers, the
+names ``check_all`` looks up, the last cell, and that the learner copy leaks nothing; its slow
+tests run Validate and autograde on untouched and solved notebooks.
 """
 from __future__ import annotations
 
@@ -65,12 +98,13 @@ import nbformat
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-__all__ = ["REPO_ROOT", "CONFIG_FILE", "GenerateError", "chapters", "load_config", "generate",
-           "outdated", "notebook_differences"]
+__all__ = ["REPO_ROOT", "CONFIG_FILE", "GLOSSARY", "GenerateError", "chapters", "load_config", "generate",
+           "outdated", "notebook_differences", "file_differences"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_FILE = Path(__file__).resolve().parent / "nbgrader_config.py"
 _CHAPTER = re.compile(r"ch\d\d_\w+$")
+GLOSSARY = "GLOSSARY.md"    # solutions/GLOSSARY.md is copied to notebooks/GLOSSARY.md
 
 
 class GenerateError(RuntimeError):
@@ -148,6 +182,11 @@ def generate(which: list[str] | None = None, *, root: Path | None = None,
             raise GenerateError(f"nbgrader generate_assignment {chapter} failed:\n"
                                 f"{result.get('log', '')}\n{result.get('error', '')}")
         written += sorted((release / chapter).glob("*.ipynb"))
+    glossary = course_root / cfg.CourseDirectory.source_directory / GLOSSARY
+    if glossary.is_file():                   # the chapters' shared glossary, linked from each notebook
+        release.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(glossary, release / GLOSSARY)
+        written.append(release / GLOSSARY)
     if which is None and release.is_dir():   # chapters removed from solutions/ leave notebooks/ too
         for stale in release.iterdir():
             if stale.is_dir() and _CHAPTER.match(stale.name) and stale.name not in known:
@@ -182,7 +221,22 @@ def outdated(root: Path | None = None) -> list[str]:
         shutil.copytree(root / "solutions", tmp_root / "solutions",
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
         generate(root=tmp_root, db_url=f"sqlite:///{Path(tmp) / 'gradebook.db'}")
-        return notebook_differences(tmp_root / "notebooks", root / "notebooks")
+        return (notebook_differences(tmp_root / "notebooks", root / "notebooks")
+                + file_differences(tmp_root / "notebooks", root / "notebooks", [GLOSSARY]))
+
+
+def file_differences(fresh: Path, current: Path, names: list[str]) -> list[str]:
+    """Compare plain files (the glossary) of two release trees byte for byte."""
+    diffs = []
+    for name in names:
+        a, b = Path(fresh) / name, Path(current) / name
+        if a.is_file() and not b.is_file():
+            diffs.append(f"missing from notebooks/: {name}")
+        elif b.is_file() and not a.is_file():
+            diffs.append(f"not generated from solutions/: notebooks/{name}")
+        elif a.is_file() and a.read_bytes() != b.read_bytes():
+            diffs.append(f"notebooks/{name} differs from solutions/{name}")
+    return diffs
 
 
 def notebook_differences(fresh: Path, current: Path) -> list[str]:

@@ -166,11 +166,11 @@ def test_bad_types_are_refused_naming_the_argument():
 
 def test_chapter_2_exercises_and_points():
     assert [s.name for s in ch02.SPECS] == [
-        "ch02.numerical_jacobian", "ch02.sigmoid_jacobian", "ch02.affine_jacobian_wrt_x",
-        "ch02.sigmoid_layer_jacobian", "ch02.softmax_jacobian", "ch02.sigmoid_vjp",
+        "ch02.finite_difference_jacobian", "ch02.sigmoid_jacobian", "ch02.affine_jacobian_wrt_x",
+        "ch02.sigmoid_layer_jacobian", "ch02.softmax_jacobian", "ch02.normalize_jacobian", "ch02.sigmoid_vjp",
         "ch02.affine_vjp_wrt_x", "ch02.affine_jacobian_wrt_W", "ch02.affine_vjp_wrt_W",
     ]
-    assert sum(s.points for s in ch02.SPECS) == 15
+    assert sum(s.points for s in ch02.SPECS) == 17
     for spec in ch02.SPECS:
         assert len(spec.bugs) >= 2, spec.name
         assert spec.forbidden, spec.name
@@ -190,7 +190,7 @@ def test_cases_are_seeded_and_picklable(spec):
 
 @pytest.mark.parametrize("spec", ch02.SPECS, ids=lambda s: s.name)
 def test_reference_passes_its_own_answer_free_checks(spec):
-    for check_fn in spec.answer_free:
+    for check_fn in spec.answer_free + spec.cost:
         assert check_fn(spec.reference) is None, (spec.name, check_fn.__name__)
 
 
@@ -215,20 +215,22 @@ def test_answer_free_checks_have_distinct_labels(spec):
         ("ch02.softmax_jacobian", "treated softmax as elementwise",
          "Rows and columns sum to 0, and the matrix is symmetric."),
         ("ch02.softmax_jacobian", "sign flipped", "Agrees with finite differences."),
-        ("ch02.sigmoid_jacobian", "dense instead of diagonal", "Diagonal, and agrees with finite differences."),
-        ("ch02.sigmoid_jacobian", "σ instead of σ'", "Diagonal, and agrees with finite differences."),
-        ("ch02.numerical_jacobian", "transposed (inputs x outputs)", "The Jacobian of a linear map x -> A x is A."),
-        ("ch02.numerical_jacobian", "divided by h instead of 2h", "The Jacobian of a linear map x -> A x is A."),
+        ("ch02.sigmoid_jacobian", "dense instead of diagonal", "Agrees with finite differences, entry by entry (also where i != j)."),
+        ("ch02.sigmoid_jacobian", "σ instead of σ'", "Agrees with finite differences, entry by entry (also where i != j)."),
+        ("ch02.finite_difference_jacobian", "transposed (inputs x outputs)", "Exact on a linear map x -> A x."),
+        ("ch02.finite_difference_jacobian", "divided by h instead of 2h", "Exact on a linear map x -> A x."),
         ("ch02.affine_jacobian_wrt_x", "transposed (inputs x outputs)", "Agrees with finite differences."),
         ("ch02.sigmoid_layer_jacobian", "σ instead of σ'", "Agrees with finite differences."),
         ("ch02.affine_jacobian_wrt_W", "flattened W column by column",
          "Agrees with finite differences (W flattened row by row)."),
+        ("ch02.normalize_jacobian", "treated ‖z‖ as a constant", "Moving z along itself does not change the direction: J z = 0."),
+        ("ch02.normalize_jacobian", "sign flipped", "Agrees with finite differences."),
     ],
 )
 def test_answer_free_checks_catch_the_bug_they_are_for(name, bug, label):
     spec = SPEC_BY_NAME[name]
     (impl,) = [b.impl for b in spec.bugs if b.name == bug]
-    (check_fn,) = [c for c in spec.answer_free if _label(c) == label]
+    (check_fn,) = [c for c in spec.answer_free + spec.cost if _label(c) == label]
     assert isinstance(check_fn(impl), str)
 
 
@@ -248,7 +250,7 @@ def test_every_bug_differs_from_the_reference_on_some_public_case_or_check(spec)
             return True
 
     for bug in spec.bugs:
-        caught = any(rejects(check_fn, bug.impl) for check_fn in spec.answer_free)
+        caught = any(rejects(check_fn, bug.impl) for check_fn in spec.answer_free + spec.cost)
         for case in spec.public_cases():
             try:
                 got = np.asarray(bug.impl(*case.args))
@@ -291,11 +293,12 @@ def _affine_jacobian_wrt_W(W, x, b):
 
 # the notebook's solutions, written as a learner would (no course reference called)
 SOLUTIONS = {
-    "ch02.numerical_jacobian": _fd,
+    "ch02.finite_difference_jacobian": _fd,
     "ch02.sigmoid_jacobian": lambda z: np.diag(functions.sigmoid_prime(z).ravel()),
     "ch02.affine_jacobian_wrt_x": lambda W, x, b: W.copy(),
     "ch02.sigmoid_layer_jacobian": lambda W, x, b: np.diag(functions.sigmoid_prime(W @ x + b).ravel()) @ W,
     "ch02.softmax_jacobian": _softmax_jacobian,
+    "ch02.normalize_jacobian": lambda z: (np.eye(z.size) - z @ z.T / (z.T @ z)) / np.sqrt(z.T @ z),
     "ch02.sigmoid_vjp": lambda z, g: functions.sigmoid_prime(z) * g,
     "ch02.affine_vjp_wrt_x": lambda W, x, b, g: W.T @ g,
     "ch02.affine_jacobian_wrt_W": _affine_jacobian_wrt_W,
@@ -331,3 +334,27 @@ def test_check_rejects_and_names_every_bug(spec, bug):
     assert bug.name in {c.bug for c in report.cases if not c.passed}, (bug.name, report)
     assert grade(spec.name, bug.impl, seed=7).score < spec.points
 
+
+
+@fast
+@given(st.integers(1, 6), seeds)
+def test_normalize_jacobian_matches_autograd(n, seed):
+    from course.exercises.ch02.normalize import normalize_jacobian
+    z = np.random.default_rng(seed).normal(size=(n, 1)) + 0.1
+    expected = _ag_jac(lambda v: v / anp.sqrt(anp.sum(v**2)), z)
+    assert np.allclose(normalize_jacobian(z), expected, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["ch02.sigmoid_vjp", "ch02.affine_vjp_wrt_W"])
+def test_vjp_memory_requirements_are_cost_requirements(name):
+    spec = SPEC_BY_NAME[name]
+    assert spec.cost and 0 < spec.cost_cap < 1
+    (built,) = [b for b in spec.bugs if b.name.startswith("built the")]
+    assert all(c(spec.reference) is None for c in spec.cost)
+    assert any(isinstance(c(built.impl), str) for c in spec.cost)
+
+
+def test_ignoring_h_in_the_jacobian_loses_hidden_cases():
+    spec = SPEC_BY_NAME["ch02.finite_difference_jacobian"]
+    (bug,) = [b for b in spec.bugs if b.name == "ignored h"]
+    assert run_spec(spec, bug.impl, mode="grade", seed=0, enforce_forbidden=False).score < 0.8 * spec.points

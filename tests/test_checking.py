@@ -345,3 +345,90 @@ def test_a_spec_call_harness_applies_learner_and_reference_alike():
     with pytest.raises(ValueError, match="cost_cap"):
         Spec(name="ch99.bad", title="t", reference=_Counter, cost_cap=2.0, make_case=lambda rng: Case(()),
              points=1.0)
+
+
+# ----------------------------------------------------------------------------------------------
+# check_all: a chapter from the notebook's namespace; Validate's view of a report
+# ----------------------------------------------------------------------------------------------
+
+
+def _toy_chapter(monkeypatch):
+    from course.checking import chapter
+
+    third = Spec(name="ch99.triple", title="triple it", reference=lambda x: 3.0 * np.asarray(x), make_case=_case,
+                 points=1.0, function="my_triple", n_hidden=4,
+                 bugs=(Bug("doubled", "three", lambda x: 2.0 * x), Bug("zero", "three", lambda x: 0 * x)))
+    monkeypatch.setattr(chapter, "all_specs", lambda: [SPEC, third, get_spec("ch01.central_difference")])
+    return third
+
+
+def test_spec_function_defaults_to_the_name_after_the_dot_and_must_be_a_python_name():
+    assert SPEC.function == "double"
+    assert Spec(name="ch99.a", title="t", reference=double, make_case=_case, points=1, function="f2").function == "f2"
+    with pytest.raises(ValueError, match="Spec.function"):
+        Spec(name="ch99.a", title="t", reference=double, make_case=_case, points=1, function="not a name")
+
+
+def test_check_all_grades_every_exercise_of_the_chapter_from_the_namespace(monkeypatch):
+    from course.checking import check_all
+
+    _toy_chapter(monkeypatch)
+
+    def stub(x):
+        raise NotImplementedError()
+
+    untouched = check_all("ch99", {"double": stub, "my_triple": stub}, seed=0)
+    assert untouched.score == 0 and not untouched and untouched.points == 4.0
+    assert [e.name for e in untouched.exercises] == ["ch99.double", "ch99.triple"]
+    assert repr(untouched).count("not implemented yet") == 2 and "0 of 2 exercises pass" in repr(untouched)
+
+    solved = check_all("ch99_toy", {"double": lambda x: x + x, "my_triple": lambda x: x * 3.0}, seed=0)
+    assert solved and solved.score == solved.points == 4.0 and "2 of 2 exercises pass — score 4/4" in repr(solved)
+
+    calls = iter(range(100))
+    half = check_all("ch99", {"my_triple": lambda x: 3.0 * x if next(calls) % 3 else x, "double": 3}, seed=0)
+    second = half.exercises[1]
+    assert 0 < second.score < 1 and half.score == second.score      # exact, for whoever sums it
+    text = repr(half)
+    assert len(str(second.score)) > 6, second.score                  # 1 * k / 7
+    assert f"{second.score:.3g}/1" in text and str(second.score) not in text     # shown rounded
+    assert "double is an int, not a function" in text and "✗ ch99.triple" in text and "wrong" in text
+    assert "<div" in half._repr_html_() and "&lt;" not in repr(half)
+
+
+def test_check_all_reads_the_callers_globals_by_default_and_checks_its_arguments(monkeypatch):
+    from course.checking import check_all
+
+    _toy_chapter(monkeypatch)
+    globals()["my_triple"] = lambda x: 3.0 * x
+    try:
+        report = check_all("ch99", seed=0)
+    finally:
+        del globals()["my_triple"]
+    assert report.exercises[0].passed is False and report.exercises[1].passed      # `double` is the reference
+    assert "calls" in report.exercises[0].reason()                                 # ... and scores 0 for it
+    with pytest.raises(ValueError, match="chapter"):
+        check_all("chapter one", {})
+    with pytest.raises(TypeError, match="chapter"):
+        check_all(1, {})
+    with pytest.raises(TypeError, match="namespace"):
+        check_all("ch99", [1])
+    with pytest.raises(ValueError, match="no exercises"):
+        check_all("ch77", {})
+
+
+@pytest.mark.parametrize("env, expect_stderr", [("validate", True), ("autograde", False), (None, False)])
+def test_a_report_short_of_full_marks_tells_validate_why_on_stderr_and_nobody_else(monkeypatch, capfd, env,
+                                                                                    expect_stderr):
+    if env is None:
+        monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    else:
+        monkeypatch.setenv("NBGRADER_EXECUTION", env)
+    wrong = run(lambda x: 3.0 * x)
+    right = run(lambda x: x + x)
+    wrong._ipython_display_()
+    right._ipython_display_()
+    out, err = capfd.readouterr()
+    assert "tripled" in out and "all 5 checks passed" in out              # both shown to the learner
+    assert ("✗ ch99.double" in err and "tripled" in err) is expect_stderr
+    assert "all 5 checks passed" not in err                               # a full score writes nothing

@@ -1,12 +1,16 @@
 """The notebook pipeline: solutions/ -> nbgrader -> notebooks/, and autograding, for every chapter.
 
 Fast tests read the notebooks: grade cells follow the pattern of graders/generate.py with the
-points of their specs, and the learner notebooks leak no solution, hidden test or output.
+points of their specs, every answer is defined under the name ``check_all`` looks up, the last
+code cell calls ``check_all``, and the learner notebooks leak no solution, hidden test or output.
 Slow tests run the real thing in a temporary course directory (never in the repository):
-nbgrader generate_assignment (and compare with notebooks/), every solution notebook executed top
-to bottom by nbclient, and nbgrader autograde of two submissions per chapter: the solution
-(full marks, no error anywhere) and the untouched learner notebook (0; no error in its setup or
-grade cells, and elsewhere only the stubs' own NotImplementedError).
+nbgrader generate_assignment (and compare with notebooks/ and the glossary), every solution
+notebook executed top to bottom by nbclient (``check_all`` gives full marks), nbgrader autograde
+of two submissions per chapter: the solution (full marks, no error anywhere) and the untouched
+learner notebook (0; no error in its setup or grade cells), and nbgrader Validate, which must
+tell the truth: every grade cell of the untouched notebook failed with the check's reason, none
+of the solution's, and of a half-wrong one only the wrong exercise.
+(tests/test_learner_notebooks.py runs every untouched learner notebook and counts errors.)
 """
 from __future__ import annotations
 
@@ -120,6 +124,54 @@ def test_learner_notebooks_leak_no_solution_hidden_test_or_output(chapter):
                 assert "raise NotImplementedError()" in cell.source
 
 
+def _solution_names(nb) -> dict[str, str]:
+    """Exercise name -> the function or class its solution cell defines."""
+    names = {}
+    for cell in nb.cells:
+        if _meta(cell).get("solution"):
+            name = _meta(cell)["grade_id"].removesuffix("-solution").replace("-", ".", 1)
+            match = re.match(r"\s*(?:def|class)\s+(\w+)", cell.source)
+            names[name] = match.group(1) if match else ""
+    return names
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_check_all_finds_every_answer_under_its_spec_function_name(chapter):
+    for path in _notebooks("solutions", chapter):
+        for name, defined in _solution_names(nbformat.read(path, as_version=4)).items():
+            assert SPECS[name].function == defined, (
+                f"{name}: the solution cell defines {defined!r}, the spec's function is "
+                f"{SPECS[name].function!r}; set Spec(function={defined!r}) so check_all finds it")
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_the_last_code_cell_calls_check_all(chapter):
+    for kind in ("solutions", "notebooks"):
+        for path in _notebooks(kind, chapter):
+            code = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+            assert code and code[-1].source.strip() == f'check_all("{chapter[:4]}")', (
+                f"{kind}/{chapter}/{path.name}: end the chapter with a code cell check_all(\"{chapter[:4]}\")")
+
+
+@pytest.mark.slow
+def test_generate_copies_the_glossary(tmp_path):
+    root = tmp_path / "course"
+    (root / "solutions" / "ch01_chain_rule").mkdir(parents=True)
+    shutil.copy(_notebooks("solutions", "ch01_chain_rule")[0], root / "solutions" / "ch01_chain_rule")
+    (root / "solutions" / gen.GLOSSARY).write_text("# Glossary\n\n## Chapter 1\n- chain rule (연쇄 법칙)\n")
+    written = gen.generate(["ch01_chain_rule"], root=root, db_url=f"sqlite:///{tmp_path / 'gb.db'}")
+    copy = root / "notebooks" / gen.GLOSSARY
+    assert copy in written and copy.read_text() == (root / "solutions" / gen.GLOSSARY).read_text()
+    assert gen.file_differences(root / "notebooks", root / "notebooks", [gen.GLOSSARY]) == []
+    copy.write_text("edited")
+    assert gen.file_differences(root / "notebooks", tmp_path / "nowhere", [gen.GLOSSARY]) == [
+        "missing from notebooks/: GLOSSARY.md"]
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / gen.GLOSSARY).write_text("old")
+    assert gen.file_differences(root / "notebooks", tmp_path / "other", [gen.GLOSSARY]) == [
+        "notebooks/GLOSSARY.md differs from solutions/GLOSSARY.md"]
+
+
 def test_generate_command_refuses_an_unknown_chapter(capsys):
     from graders.__main__ import main
 
@@ -175,6 +227,19 @@ def _autograde(root: Path, db_url: str, chapter: str, student: str, notebooks: l
     assert result["success"], result.get("log", "") + result.get("error", "")
 
 
+CHECK_ALL_PROBE = ("from course.checking import check_all as _check_all\n"
+                   "_all = _check_all({chapter!r}, seed=0)\n"
+                   "print('check_all:', repr(_all.score), repr(_all.points))")
+
+
+def check_all_probe(nb) -> tuple[float, float]:
+    """(score, points) printed by the ``CHECK_ALL_PROBE`` cell at the end of an executed notebook."""
+    text = "".join(o.get("text", "") for o in nb.cells[-1].get("outputs", []) if o.output_type == "stream")
+    match = re.search(r"check_all: (\S+) (\S+)", text)
+    assert match, f"the check_all probe printed {text!r}"
+    return float(match.group(1)), float(match.group(2))
+
+
 def _errors(path: Path) -> list[str]:
     """Error outputs and stderr streams of every cell of an executed notebook."""
     nb = nbformat.read(path, as_version=4)
@@ -192,6 +257,7 @@ def _errors(path: Path) -> list[str]:
 def test_notebooks_are_up_to_date_with_solutions(course):
     root, _ = course
     diffs = gen.notebook_differences(root / "notebooks", ROOT / "notebooks")
+    diffs += gen.file_differences(root / "notebooks", ROOT / "notebooks", [gen.GLOSSARY])
     assert not diffs, "run `python -m graders generate`:\n" + "\n".join(diffs)
 
 
@@ -202,11 +268,14 @@ def test_solution_notebook_runs_top_to_bottom(chapter, tmp_path):
 
     for path in _notebooks("solutions", chapter):
         nb = nbformat.read(path, as_version=4)
+        nb.cells.append(nbformat.v4.new_code_cell(CHECK_ALL_PROBE.format(chapter=chapter[:4])))
         NotebookClient(nb, timeout=120, kernel_name="python3",
                        resources={"metadata": {"path": str(tmp_path)}}).execute()
         out = tmp_path / path.name
         nbformat.write(nb, out)
         assert not _errors(out), _errors(out)
+        score, points = check_all_probe(nb)
+        assert score == points > 0, f"check_all on the solution: {score}/{points}"
 
 
 @pytest.mark.slow
@@ -312,3 +381,28 @@ def test_stock_autograde_gives_per_case_partial_credit(course, chapter, tmp_path
     score, points = scores.pop(stem)
     assert 0 < score < points, f"{target}: expected partial credit, got {score}/{points}"
     assert all(s == m for s, m in scores.values()), scores
+
+
+def _validate(path: Path) -> dict:
+    from nbgrader.validator import Validator
+
+    return Validator().validate(str(path))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_validate_tells_the_truth(course, chapter, tmp_path):
+    root, _ = course
+    points = {n: s.points for n, s in SPECS.items() if n.startswith(chapter[:4] + ".")}
+    for path in sorted((root / "notebooks" / chapter).glob("*.ipynb")):     # untouched: nothing passed
+        failed = _validate(path).get("failed", [])
+        assert len(failed) == len(points), f"untouched {path.name}: {len(failed)} failed cells of {len(points)}"
+        for cell in failed:
+            assert "Partial credit" not in cell["raw_error"] and "not implemented yet" in cell["raw_error"], cell
+            assert re.search(r"✗ ch\d\d\.\w+", cell["raw_error"]), cell
+    for path in _notebooks("solutions", chapter):                           # right: success
+        assert _validate(path) == {}, f"Validate on the solution {path.name}"
+    target, notebooks = _half_wrong_submission(chapter, tmp_path)           # in between: the wrong one, why
+    failed = [cell for nb in notebooks for cell in _validate(nb).get("failed", [])]
+    assert len(failed) == 1 and f"# grade: {target} " in failed[0]["source"], [c["source"][:60] for c in failed]
+    assert f"✗ {target}" in failed[0]["raw_error"] and "Partial credit" not in failed[0]["raw_error"]

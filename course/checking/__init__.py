@@ -13,7 +13,11 @@ One :class:`~course.exercises.spec.Spec` per exercise drives both. The path of o
 5. the results become a :class:`~course.checking.report.CheckReport`, which shows itself in
    the notebook and carries the nbgrader score.
 
-``grade`` does the same and adds the hidden cases.
+``grade`` does the same and adds the hidden cases. For an *analytic* exercise the guard also
+watches for numeric differentiation (:mod:`course.checking.shortcuts`, evidence rules in
+:mod:`course.checking.nearby`); a spec's cost requirements cap the score. ``check_all``
+(:mod:`course.checking.chapter`) grades every exercise of a chapter from the notebook's
+namespace, for the chapter's last cell.
 """
 from course.checking.run import (
     DEFAULT_TIME_LIMIT,
@@ -24,5 +28,7 @@ from course.checking.run import (
     grade,
     run_spec,
 )
+from course.checking.chapter import ChapterReport, check_all
 
-__all__ = ["CaseResult", "CheckReport", "check", "compare", "grade", "run_spec", "DEFAULT_TIME_LIMIT"]
+__all__ = ["CaseResult", "ChapterReport", "CheckReport", "check", "check_all", "compare", "grade", "run_spec",
+           "DEFAULT_TIME_LIMIT"]

@@ -7,6 +7,8 @@
   (nbgrader gives 0 to a grade cell that writes to stderr) but counted for the report;
 - under a profiler that notices any call of a *forbidden* function, by code object, so an
   alias (``from course import sigmoid_prime as s``) is caught as well;
+- for an *analytic* exercise, under a :class:`~course.checking.shortcuts.ShortcutDetector` that
+  notices numeric differentiation and autodiff libraries (:attr:`Guard.shortcut` says why);
 - with a per-call time limit where the platform allows one (SIGALRM, main thread only);
 - with every exception caught and summarised in one line, without a traceback.
 
@@ -27,6 +29,8 @@ import warnings
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
+
+from course.checking.shortcuts import ShortcutDetector
 
 __all__ = ["Guard", "Outcome", "quiet"]
 
@@ -95,12 +99,17 @@ class Guard:
         Functions the learner's function must not call (matched by code object).
     time_limit : float or None
         Seconds per call; None for no limit.
+    analytic : bool
+        Watch for numeric differentiation (:mod:`course.checking.shortcuts`); the first one
+        seen is :attr:`shortcut`.
     """
 
     def __init__(self, fn: Callable[..., Any], forbidden: tuple[Callable[..., Any], ...] = (),
-                 time_limit: float | None = None) -> None:
+                 time_limit: float | None = None, analytic: bool = False) -> None:
         self.fn = fn
         self.time_limit = time_limit
+        self.detector = ShortcutDetector() if analytic else None
+        self._names = _parameter_names(fn) if analytic else ()
         # id(code) -> name. Identity, not equality: code objects compare equal by content, and
         # a learner's function that merely looks like the reference is not a call of it. The
         # functions in ``forbidden`` keep their code objects (and so the ids) alive.
@@ -114,23 +123,36 @@ class Guard:
         self.printed = _Sink()
 
     # -- one call --------------------------------------------------------------------------
-    def call(self, args: tuple, kwargs: dict | None = None) -> Outcome:
-        """``fn(*deepcopy(args), **deepcopy(kwargs))``, guarded. Never raises (except ^C)."""
+    def call(self, args: tuple, kwargs: dict | None = None, *, watch: bool = True) -> Outcome:
+        """``fn(*deepcopy(args), **deepcopy(kwargs))``, guarded. Never raises (except ^C).
+
+        ``watch=False`` leaves the shortcut detector out of this call (a measurement of the
+        function's own memory must not count the detector's).
+        """
         args, kwargs = copy.deepcopy(args), copy.deepcopy(kwargs or {})
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             with contextlib.redirect_stdout(self.printed), contextlib.redirect_stderr(self.printed):
-                outcome = self._call_profiled(args, kwargs)
+                outcome = self._call_profiled(args, kwargs, watch)
         for w in caught:
             self.warnings[f"{w.category.__name__}: {w.message}"] += 1
         return outcome
 
-    def _call_profiled(self, args: tuple, kwargs: dict) -> Outcome:
+    @property
+    def shortcut(self) -> str | None:
+        """Why the function's answer is a numeric shortcut (analytic exercises), or None."""
+        return None if self.detector is None else self.detector.found
+
+    def _call_profiled(self, args: tuple, kwargs: dict, watch: bool) -> Outcome:
         previous = sys.getprofile()
-        sys.setprofile(self._profile if self._codes else previous)
+        detector = self.detector if watch else None
+        watching = (detector.watching(args, kwargs, self._names) if detector is not None
+                    else contextlib.nullcontext((args, kwargs)))
         try:
-            with _time_limit(self.time_limit):
-                value = self.fn(*args, **kwargs)
+            with watching as (args, kwargs):
+                sys.setprofile(self._profile if self._codes or detector is not None else previous)
+                with _time_limit(self.time_limit):
+                    value = self.fn(*args, **kwargs)
             return Outcome(value=value)
         except _TimeLimit as exc:
             return Outcome(error=exc, timed_out=True,
@@ -143,10 +165,14 @@ class Guard:
             sys.setprofile(previous)
 
     def _profile(self, frame: Any, event: str, arg: Any) -> None:
-        if event == "call" and self.forbidden_called is None:
+        if event != "call":
+            return
+        if self.forbidden_called is None:
             name = self._codes.get(id(frame.f_code))
             if name is not None:
                 self.forbidden_called = name
+        if self.detector is not None:
+            self.detector.on_call(frame)
 
     # -- what it did overall ---------------------------------------------------------------
     def notes(self) -> list[str]:
@@ -191,6 +217,15 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, old_handler)
         if old_delay > 0:  # someone else's timer was running: give it back (approximately)
             signal.setitimer(signal.ITIMER_REAL, old_delay, old_interval)
+
+
+def _parameter_names(fn: Callable[..., Any]) -> tuple[str, ...]:
+    """``fn``'s positional parameter names, for messages (() when they cannot be read)."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return ()
+    return tuple(p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
 
 
 def _describe(exc: BaseException) -> str:

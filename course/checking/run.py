@@ -14,7 +14,10 @@ Both run the exercise's :class:`~course.exercises.spec.Spec` against your functi
 A case passes when the output has the reference's type and shape, is finite where the
 reference is, and agrees with it to ``spec.rtol``/``spec.atol``. The score is
 ``points * (cases passed) / (cases run)``, and 0 when your function calls one of the course's
-own answers to the exercise (``spec.forbidden``). How your function is called (copied
+own answers to the exercise (``spec.forbidden``) or, for an exercise that asks for a derivative
+worked out by hand (``spec.analytic``), differentiates numerically or with an autodiff library
+(:mod:`course.checking.shortcuts`). A failed cost requirement (``spec.cost``: no n x n matrix
+built, ...) caps the score at ``spec.cost_cap * points``. How your function is called (copied
 arguments, captured output and warnings, a time limit) is described in
 :mod:`course.checking.guard`; the comparison in :mod:`course.checking.compare`; the report in
 :mod:`course.checking.report`.
@@ -99,7 +102,7 @@ def run_spec(spec: Spec, fn: Callable[..., Any], *, mode: str = "check", seed: i
         raise ValueError(f"mode: expected 'check' or 'grade', got {mode!r}")
     _validate_fn(fn, spec.name)
     applied = fn if spec.call is None else functools.partial(spec.call, fn)
-    guard = Guard(applied, spec.forbidden if enforce_forbidden else (), time_limit)
+    guard = Guard(applied, spec.forbidden if enforce_forbidden else (), time_limit, analytic=spec.analytic)
     results: list[CaseResult] = []
     with quiet():
         public = [(c, _public_label(spec, i, c), "public") for i, c in enumerate(spec.public_cases())]
@@ -107,12 +110,14 @@ def run_spec(spec: Spec, fn: Callable[..., Any], *, mode: str = "check", seed: i
         if not not_implemented and not stopped:
             cases_passed = all(r.passed for r in results)
             results += [_run_answer_free(spec, chk, guard, cases_passed) for chk in spec.answer_free]
+            results += [_run_answer_free(spec, chk, guard, cases_passed, kind="cost") for chk in spec.cost]
         if mode == "grade" and not not_implemented:
             hidden = [(c, f"hidden case {i + 1}", "hidden") for i, c in enumerate(spec.hidden_cases(seed))]
             _run_cases(spec, guard, hidden, results, stopped)
     return CheckReport(
         name=spec.name, title=spec.title, mode=mode, points=float(spec.points), cases=tuple(results),
         forbidden=guard.forbidden_called, not_implemented=not_implemented, notes=tuple(guard.notes()),
+        shortcut=guard.shortcut, cost_cap=float(spec.cost_cap),
     )
 
 
@@ -182,12 +187,16 @@ class _LearnerFailed(Exception):
 
 
 def _run_answer_free(spec: Spec, chk: Callable[[Callable[..., Any]], str | None], guard: Guard,
-                     cases_passed: bool) -> CaseResult:
+                     cases_passed: bool, kind: str = "answer-free") -> CaseResult:
+    """Run one answer-free check (or, ``kind="cost"``, one cost requirement) on the learner's function."""
     doc = (getattr(chk, "__doc__", None) or "").strip().splitlines()
     label = doc[0].rstrip(".") if doc else getattr(chk, "__name__", "answer-free check")
 
+    # a measurement of the function's cost must not count the shortcut detector's own work
+    watch = kind != "cost" and not getattr(chk, "measures_cost", False)
+
     def learner(*args: Any, **kwargs: Any) -> Any:
-        outcome = guard.call(args, kwargs)
+        outcome = guard.call(args, kwargs, watch=watch)
         if outcome.error is not None:
             raise _LearnerFailed(outcome)
         return outcome.value
@@ -199,11 +208,11 @@ def _run_answer_free(spec: Spec, chk: Callable[[Callable[..., Any]], str | None]
     except Exception as exc:  # noqa: BLE001 - report, never crash the grade cell
         message = f"This check could not run ({type(exc).__name__}: {exc}); your output may have an unexpected type"
     if message is None:
-        return CaseResult(label, True, kind="answer-free")
+        return CaseResult(label, True, kind=kind)
     bug = _silent_bug(spec, chk) if cases_passed else None
     if bug is not None:
-        return CaseResult(label, False, message, bug=bug.name, hint=bug.hint, kind="answer-free")
-    return CaseResult(label, False, message, kind="answer-free")
+        return CaseResult(label, False, message, bug=bug.name, hint=bug.hint, kind=kind)
+    return CaseResult(label, False, message, kind=kind)
 
 
 def _silent_bug(spec: Spec, chk: Callable[[Callable[..., Any]], str | None]) -> Any:

@@ -120,6 +120,10 @@ class Spec:
         ``obj(*case.args)``. For exercises whose answer is a class (the learner's ``Value``)
         or needs a harness; the reference goes through the same ``call``. A module-level
         function (picklable) that never computes the answer itself.
+    function : str
+        The name the notebook gives the learner's answer (a function or a class), which
+        ``check_all`` looks up in the notebook's namespace; ``""`` means the part of ``name``
+        after the dot (``"ch01.central_difference"`` -> ``"central_difference"``).
 
     A case's output is plain data: a float, an ndarray, or a tuple or dict of them. When the
     reference returns a tuple or a dict, each of its outputs earns an equal share of the case.
@@ -144,10 +148,15 @@ class Spec:
     cost: tuple[Callable[[Callable[..., Any]], "str | None"], ...] = ()
     cost_cap: float = 0.5
     call: Callable[..., Any] | None = None
+    function: str = ""
 
     def __post_init__(self) -> None:
-        if not self.name or "." not in self.name:
+        if not isinstance(self.name, str) or "." not in self.name:
             raise ValueError(f"Spec.name: expected 'chNN.exercise', got {self.name!r}")
+        if not self.function:
+            object.__setattr__(self, "function", self.name.split(".", 1)[1])
+        if not isinstance(self.function, str) or not self.function.isidentifier():
+            raise ValueError(f"Spec.function: expected a Python name such as 'sigmoid_prime', got {self.function!r}")
         if not callable(self.reference):
             raise TypeError(f"Spec.reference: expected a callable, got {type(self.reference).__name__}")
         if not callable(self.make_case):

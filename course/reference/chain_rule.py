@@ -8,15 +8,19 @@ finite step ``h`` from both sides it is the central difference
 and from one side the forward difference ``(f(x + h) - f(x)) / h`` (error ~ h). For a
 composite ``y = f(g(x))`` the chain rule multiplies the local factors,
 
-    dy/dx = f'(g(x)) · g'(x)       because  Δz = g'(x) Δx  and  Δy = f'(z) Δz,
+    dy/dx = f'(g(x)) · g'(x)       because  Δz ≈ g'(x) Δx  and  Δy ≈ f'(z) Δz,
 
-and when ``x`` reaches ``y`` along several paths, the contributions of the paths add. The
-chapter's two-path function is ``u = x², v = sin x, y = u · v``:
+and when ``x`` reaches ``y`` along several paths, the contributions of the paths add. For
+``y = u(x) · v(x)`` the two paths give
 
-    dy/dx = (∂y/∂u)(du/dx) + (∂y/∂v)(dv/dx) = v · 2x + u · cos x.
+    dy/dx = (∂y/∂u)(du/dx) + (∂y/∂v)(dv/dx) = v · u'(x) + u · v'(x).
 
-All functions work elementwise on a float or an array ``x`` of any shape (``f`` and ``g``
-must be elementwise too) and return float64 of ``x``'s shape.
+The sigmoid's and tanh's slopes are written through their own outputs, ``s = σ(z)`` and
+``t = tanh(z)``: ``σ'(z) = s (1 - s)`` and ``tanh'(z) = 1 - t²``. The three-link chain
+``y = σ(w · tanh(x))`` multiplies one factor per link.
+
+All functions work elementwise on a float or an array ``x`` of any shape (``f``, ``g``, ``u``
+and ``v`` must be elementwise too) and return float64 of ``x``'s shape.
 """
 from __future__ import annotations
 
@@ -25,14 +29,18 @@ from typing import Any, Callable
 
 import numpy as np
 from numpy.typing import ArrayLike
+from course.reference.functions import sigmoid
 from course.validation import check_callable
 
 __all__ = [
     "central_difference",
     "forward_difference",
     "chain_rule_derivative",
-    "two_path_function",
     "two_path_derivative",
+    "sigmoid_slope",
+    "tanh_slope",
+    "three_link_function",
+    "three_link_derivative",
 ]
 
 Elementwise = Callable[[Any], Any]
@@ -89,44 +97,97 @@ def chain_rule_derivative(f_prime: Elementwise, g: Elementwise, g_prime: Element
     return _values(f_prime, z) * _values(g_prime, x)
 
 
-def two_path_function(x: ArrayLike) -> np.ndarray:
-    """``y = u · v`` with ``u = x²`` and ``v = sin x``: ``x`` reaches ``y`` along two paths.
+def two_path_derivative(u: Elementwise, u_prime: Elementwise, v: Elementwise, v_prime: Elementwise,
+                        x: ArrayLike) -> np.ndarray:
+    """``dy/dx`` of ``y = u(x) · v(x)`` as the sum over the two paths, through ``u`` and through ``v``.
+
+    ``dy/dx = (∂y/∂u)(du/dx) + (∂y/∂v)(dv/dx) = v(x) · u'(x) + u(x) · v'(x)``.
 
     Parameters
     ----------
-    x : float or ndarray, any shape
-
-    Returns
-    -------
-    y : float64 ndarray of ``x``'s shape
-    """
-    _, u, v = _two_path_nodes(x)
-    return u * v
-
-
-def two_path_derivative(x: ArrayLike) -> np.ndarray:
-    """``dy/dx`` of :func:`two_path_function` as the sum over both paths.
-
-    ``dy/dx = (∂y/∂u)(du/dx) + (∂y/∂v)(dv/dx) = v · 2x + u · cos x``.
-
-    Parameters
-    ----------
+    u, u_prime, v, v_prime : callable
+        The two inner functions and their derivatives (elementwise).
     x : float or ndarray, any shape
 
     Returns
     -------
     dy_dx : float64 ndarray of ``x``'s shape
     """
-    x, u, v = _two_path_nodes(x)
-    path_u = v * (2 * x)          # ∂y/∂u = v,  du/dx = 2x
-    path_v = u * np.cos(x)        # ∂y/∂v = u,  dv/dx = cos x
+    u, u_prime = check_callable(u, "u"), check_callable(u_prime, "u_prime")
+    v, v_prime = check_callable(v, "v"), check_callable(v_prime, "v_prime")
+    x = _real_array(x, "x")
+    path_u = _values(v, x) * _values(u_prime, x)      # ∂y/∂u = v,  du/dx = u'(x)
+    path_v = _values(u, x) * _values(v_prime, x)      # ∂y/∂v = u,  dv/dx = v'(x)
     return path_u + path_v
 
 
-def _two_path_nodes(x: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``x`` as float64, and the intermediate nodes ``u = x²`` and ``v = sin x``."""
-    x = _real_array(x, "x")
-    return x, x**2, np.sin(x)
+def sigmoid_slope(s: ArrayLike) -> np.ndarray:
+    """``σ'(z)`` from the sigmoid's own output ``s = σ(z)``: ``s (1 - s)``.
+
+    Parameters
+    ----------
+    s : float or ndarray, any shape, values in [0, 1]
+        The stored output of the forward pass.
+
+    Returns
+    -------
+    ds : float64 ndarray of ``s``'s shape, values in [0, 1/4]
+    """
+    s = _real_array(s, "s")
+    return s * (1.0 - s)
+
+
+def tanh_slope(t: ArrayLike) -> np.ndarray:
+    """``tanh'(z)`` from tanh's own output ``t = tanh(z)``: ``1 - t²``.
+
+    Parameters
+    ----------
+    t : float or ndarray, any shape, values in [-1, 1]
+        The stored output of the forward pass.
+
+    Returns
+    -------
+    dt : float64 ndarray of ``t``'s shape, values in [0, 1]
+    """
+    t = _real_array(t, "t")
+    return 1.0 - t**2
+
+
+def three_link_function(w: float, x: ArrayLike) -> np.ndarray:
+    """``y = σ(w · tanh(x))``, elementwise in ``x``: a chain of three links.
+
+    Parameters
+    ----------
+    w : float
+    x : float or ndarray, any shape
+
+    Returns
+    -------
+    y : float64 ndarray of ``x``'s shape
+    """
+    w, x = _weight(w), _real_array(x, "x")
+    return sigmoid(w * np.tanh(x))
+
+
+def three_link_derivative(w: float, x: ArrayLike) -> np.ndarray:
+    """``dy/dx`` of :func:`three_link_function`: one local factor per link, multiplied.
+
+    With ``t = tanh(x)``, ``z = w t`` and ``y = σ(z)``:
+    ``dy/dx = σ'(z) · w · tanh'(x) = y (1 - y) · w · (1 - t²)``.
+
+    Parameters
+    ----------
+    w : float
+    x : float or ndarray, any shape
+
+    Returns
+    -------
+    dy_dx : float64 ndarray of ``x``'s shape
+    """
+    w, x = _weight(w), _real_array(x, "x")
+    t = np.tanh(x)
+    y = sigmoid(w * t)
+    return sigmoid_slope(y) * w * tanh_slope(t)
 
 
 # ----------------------------------------------------------------------------
@@ -143,6 +204,12 @@ def _real_array(x: Any, name: str) -> np.ndarray:
         raise TypeError(f"{name}: expected a float or a real float array, got {type(x).__name__} "
                         f"with dtype {arr.dtype}")
     return arr.astype(np.float64)
+
+
+def _weight(w: Any) -> float:
+    if isinstance(w, bool) or not isinstance(w, numbers.Real) or not np.isfinite(w):
+        raise TypeError(f"w: expected a finite float, got {type(w).__name__} {w!r}")
+    return float(w)
 
 
 def _step(h: Any) -> float:

@@ -27,13 +27,15 @@ def _fd_reference(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, h: float
 
 
 def _fd_case(rng: np.random.Generator) -> Case:
+    """A random function, point and step: the step varies (1e-4 to 3e-2), so the answer depends on it."""
+    h = float(10 ** rng.uniform(-4.0, -1.5))
     n_out, n_in = layer_shape(rng)
     if rng.random() < 0.5:
         f: Any = TanhAffine(rng.normal(size=(n_out, n_in)), rng.normal(size=(n_out, 1)))
     else:
         f = SinTimesLinear(rng.normal(size=(n_out, n_in)), rng.normal(size=(n_out, n_in)))
     x = rng.normal(size=(n_in, 1))
-    return Case((f, x, _H), f"{f!r} at a random x, h = {_H:g}")
+    return Case((f, x, h), f"{f!r} at a random x, h = {h:.1e}")
 
 
 def _fd_fixed() -> tuple[Case, ...]:
@@ -63,6 +65,36 @@ def _fd_forward(f, x, h):
     return J
 
 
+def _fd_forward_transposed(f, x, h):
+    return _fd_forward(f, x, h).T
+
+
+def _fd_fixed_step(f, x, h):
+    return _fd_reference(f, x, 1e-4)
+
+
+def _fd_inplace(f, x, h):
+    """Honest: one copy of x, moved in place to each side and back."""
+    x = np.array(x, dtype=np.float64)
+    m = np.size(f(x))
+    J = np.empty((m, x.size))
+    for j in range(x.size):
+        x.flat[j] += h
+        ahead = np.ravel(f(x)).copy()
+        x.flat[j] -= 2 * h
+        J[:, j] = (ahead - np.ravel(f(x))) / (2 * h)
+        x.flat[j] += h
+    return J
+
+
+def _fd_rows_of_eye(f, x, h):
+    """Honest: the steps are the columns of h times the identity, the Jacobian built by stacking."""
+    x = np.asarray(x, dtype=np.float64)
+    steps = h * np.eye(x.size)
+    return np.column_stack([(np.ravel(f(x + e.reshape(x.shape))) - np.ravel(f(x - e.reshape(x.shape)))) / (2 * h)
+                            for e in steps])
+
+
 def _fd_over_h(f, x, h):
     return 2.0 * _fd_reference(f, x, h)
 
@@ -74,8 +106,8 @@ def _linear_map_inputs() -> tuple[LinearMap, np.ndarray, float]:
 
 
 NUMERICAL_JACOBIAN = Spec(
-    name="ch02.numerical_jacobian",
-    title="Jacobian by central differences, shape (outputs, inputs)",
+    name="ch02.finite_difference_jacobian",
+    title="the Jacobian by central differences",
     reference=_fd_reference,
     make_case=_fd_case,
     points=2,
@@ -85,14 +117,21 @@ NUMERICAL_JACOBIAN = Spec(
             "Row i of the Jacobian belongs to output i and column j to input j: the shape is "
             "(number of outputs, number of inputs).", _fd_transposed),
         Bug("forward difference",
-            "(f(x + h e_j) - f(x)) / h is off by about h/2 times the second derivative; the central "
-            "difference steps to both sides.", _fd_forward),
+            "A one-sided step is off by about h/2 times the second derivative: step to both sides of "
+            "x, as chapter 1's central difference does.", _fd_forward),
+        Bug("forward difference, transposed",
+            "Two things: step to both sides of x (chapter 1's central difference), and give row i to "
+            "output i and column j to input j.", _fd_forward_transposed),
+        Bug("ignored h", "The step is an argument: the checks try several, and the answer depends on it.",
+            _fd_fixed_step),
         Bug("divided by h instead of 2h",
             "The two points x + h e_j and x - h e_j are 2h apart.", _fd_over_h),
     ),
     forbidden=(numeric.numerical_jacobian, numeric.numerical_gradient),
-    answer_free=(agrees_with("The Jacobian of a linear map x -> A x is A.",
-                             "the Jacobian of x -> A x (A is 2 x 5) should be A itself",
+    variants=(_fd_inplace, _fd_rows_of_eye),
+    answer_free=(agrees_with("Exact on a linear map x -> A x.",
+                             "on the linear map x -> A x (A is 2 x 5), where central differences are exact "
+                             "up to round-off, the answer should equal A's exact partial derivatives",
                              inputs=_linear_map_inputs, expected=lambda: _linear_map_inputs()[0].A,
                              compare=close_to),),
 )

@@ -18,6 +18,7 @@ from course.gradcheck import numeric
 from course.reference import functions, jacobian
 from course.exercises.answer_free import agrees_with_numerical_jacobian, close_to
 from course.exercises.ch02.inputs import affine_data, column, fixed_affine, layer_shape
+from course.exercises.ch02.routes import SHORTCUTS, VARIANTS
 from course.exercises.spec import Bug, Case, Spec
 from course.reference.functions import sigmoid, sigmoid_prime, softmax
 
@@ -61,40 +62,52 @@ def _sig_jac_sigma(z):
     return np.diag(sigmoid(z).ravel())
 
 
+def _sig_jac_z_for_s(z):
+    z = np.asarray(z, dtype=np.float64)
+    return np.diag((sigmoid(z) * (1 - z)).ravel())
+
+
 def _sig_jac_dense(z):
     n = np.asarray(z).size
     return sigmoid_prime(z).reshape(n, 1) * np.ones((n, n))
 
 
 def _sig_jac_diagonal(fn: Callable[..., Any]) -> str | None:
-    """Diagonal, and agrees with finite differences."""
+    """Agrees with finite differences, entry by entry (also where i != j)."""
     z = np.array([[-2.0], [0.5], [3.0], [-0.1]])
     J = np.asarray(fn(z.copy()))
     if J.shape == (4, 4) and np.issubdtype(J.dtype, np.number) and np.any(J[~np.eye(4, dtype=bool)] != 0):
-        return ("an elementwise function has a diagonal Jacobian: output i depends on input i only, "
-                "so every entry off the diagonal should be exactly 0")
+        return ("some entries with i != j are not 0: does output i = σ(z_i) change at all when another "
+                "input z_j moves?")
     problem = close_to(J, numeric.numerical_jacobian(sigmoid, z))
     return None if problem is None else f"the Jacobian should agree with numerical_jacobian(sigmoid, z): {problem}"
 
 
 SIGMOID_JACOBIAN = Spec(
     name="ch02.sigmoid_jacobian",
-    title="Jacobian of the elementwise sigmoid: diag(σ'(z))",
+    title="Jacobian of the elementwise sigmoid",
     reference=functions.sigmoid_jacobian,
     make_case=_z_case,
     points=1,
     fixed_cases=(Case((np.array([[-30.0], [0.0], [30.0]]),), "z = (-30, 0, 30): saturated ends"),),
     bugs=(
-        Bug("σ instead of σ'", "The diagonal holds the derivative of the sigmoid, not its value.",
+        Bug("σ instead of σ'", "An entry is a derivative, how fast output i changes with input i: "
+            "the sigmoid's slope, not its value.",
             _sig_jac_sigma),
         Bug("a vector, not a matrix",
-            "A function from R^n to R^n has an n x n Jacobian; the derivatives go on its diagonal.",
+            "A function from R^n to R^n has an n x n Jacobian: one entry per (output, input) pair.",
             sigmoid_prime),
         Bug("dense instead of diagonal",
-            "Output i depends on input i only, so dσ(z_i)/dz_j is 0 whenever i != j.", _sig_jac_dense),
+            "Output i depends on input i only: what is dσ(z_i)/dz_j when i != j?", _sig_jac_dense),
+        Bug("z in place of the stored value",
+            "Chapter 1 wrote σ' with the sigmoid's output s = σ(z), not with its input z: compute s "
+            "first, then use it in both places.", _sig_jac_z_for_s),
     ),
     forbidden=(functions.sigmoid_jacobian,),
     answer_free=(_sig_jac_diagonal,),
+    analytic=True,
+    shortcuts=SHORTCUTS["sigmoid_jacobian"],
+    variants=VARIANTS["sigmoid_jacobian"],
 )
 
 
@@ -123,11 +136,15 @@ AFFINE_JACOBIAN_WRT_X = Spec(
             "Row i is output z_i; write z_i as a sum over k and differentiate it by x_k.",
             _aff_x_transposed),
         Bug("the derivative with respect to W",
-            "dz_i/dW_ik is x_k; here the question is how z changes when x moves.", _aff_x_used_x),
+            "That is how z changes when W moves; here the question is how z changes when x moves.",
+            _aff_x_used_x),
     ),
     forbidden=(jacobian.affine_jacobian_wrt_x,),
     answer_free=(agrees_with_numerical_jacobian(_affine, lambda: fixed_affine(2, 4, 12), wrt=1,
                                                 call="numerical_jacobian(lambda x: W @ x + b, x)"),),
+    analytic=True,
+    shortcuts=SHORTCUTS["affine_jacobian_wrt_x"],
+    variants=VARIANTS["affine_jacobian_wrt_x"],
 )
 
 
@@ -153,7 +170,7 @@ def _layer_sigma_not_prime(W, x, b):
 
 SIGMOID_LAYER_JACOBIAN = Spec(
     name="ch02.sigmoid_layer_jacobian",
-    title="Chain rule as a product of Jacobians: y = σ(W x + b)",
+    title="Jacobian of a sigmoid layer y = σ(W x + b), by the chain rule",
     reference=jacobian.sigmoid_layer_jacobian,
     make_case=_affine_case,
     points=2,
@@ -166,11 +183,14 @@ SIGMOID_LAYER_JACOBIAN = Spec(
             "y = σ(z) is a second step after z = W x + b, with a Jacobian of its own.",
             _layer_forgot_sigma),
         Bug("σ instead of σ'",
-            "The sigmoid's Jacobian holds its derivative σ'(z), not σ(z).", _layer_sigma_not_prime),
+            "The sigmoid's Jacobian holds its slopes at z, not its values.", _layer_sigma_not_prime),
     ),
     forbidden=(jacobian.sigmoid_layer_jacobian,),
     answer_free=(agrees_with_numerical_jacobian(_sigmoid_affine, lambda: fixed_affine(2, 4, 13), wrt=1,
                                                 call="numerical_jacobian(lambda x: sigmoid(W @ x + b), x)"),),
+    analytic=True,
+    shortcuts=SHORTCUTS["sigmoid_layer_jacobian"],
+    variants=VARIANTS["sigmoid_layer_jacobian"],
 )
 
 
@@ -212,7 +232,7 @@ def _smx_sums(fn: Callable[..., Any]) -> str | None:
 
 SOFTMAX_JACOBIAN = Spec(
     name="ch02.softmax_jacobian",
-    title="Jacobian of softmax: a full matrix",
+    title="Jacobian of the softmax",
     reference=functions.softmax_jacobian,
     make_case=_z_case,
     points=2,
@@ -234,6 +254,9 @@ SOFTMAX_JACOBIAN = Spec(
     answer_free=(_smx_sums,
                  agrees_with_numerical_jacobian(softmax, lambda: (np.array([[1.0], [-0.5], [0.2]]),), wrt=0,
                                                 call="numerical_jacobian(softmax, z)")),
+    analytic=True,
+    shortcuts=SHORTCUTS["softmax_jacobian"],
+    variants=VARIANTS["softmax_jacobian"],
 )
 
 
@@ -264,7 +287,7 @@ AFFINE_JACOBIAN_WRT_W = Spec(
     fixed_cases=_affine_fixed(),
     bugs=(
         Bug("flattened W column by column",
-            "Row-major order puts W[j, k] at position j * n_in + k: a whole row of W, then the next.",
+            "Row-major order takes a whole row of W, then the next: W[j, k] is entry j * n_in + k.",
             _awJ_column_major),
         Bug("did not flatten W",
             "As a function of the n_out * n_in numbers in W, z has a Jacobian with n_out * n_in columns.",
@@ -277,4 +300,7 @@ AFFINE_JACOBIAN_WRT_W = Spec(
         _affine, lambda: fixed_affine(2, 3, 15), wrt=0,
         call="numerical_jacobian(lambda W: W @ x + b, W), which flattens W row by row",
         doc="Agrees with finite differences (W flattened row by row)."),),
+    analytic=True,
+    shortcuts=SHORTCUTS["affine_jacobian_wrt_W"],
+    variants=VARIANTS["affine_jacobian_wrt_W"],
 )

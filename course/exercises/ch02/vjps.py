@@ -15,6 +15,7 @@ import numpy as np
 from course.reference import jacobian, layers
 from course.exercises.answer_free import memory_check
 from course.exercises.ch02.inputs import affine_data, fixed_affine, layer_shape
+from course.exercises.ch02.routes import SHORTCUTS, VARIANTS
 from course.exercises.spec import Bug, Case, Spec
 from course.reference.functions import sigmoid, sigmoid_prime
 
@@ -57,6 +58,17 @@ def _svjp_memory_inputs() -> tuple[np.ndarray, np.ndarray]:
     return z, g
 
 
+_SIGMOID_VJP_MEMORY = (memory_check(
+    f"Memory: no n x n Jacobian built (n = {_VJP_N}).", _svjp_memory_inputs,
+    budget=lambda z, g: 40 * z.nbytes,  # room for a few temporaries; J would be 2000 times z.nbytes
+    where=lambda z, g: f"for n = {_VJP_N}", avoided="the n x n Jacobian"),)
+
+
+def _svjp_z_for_s(z, g):
+    z = np.asarray(z, dtype=np.float64)
+    return np.asarray(g) * sigmoid(z) * (1 - z)
+
+
 SIGMOID_VJP = Spec(
     name="ch02.sigmoid_vjp",
     title="Backprop through σ without building its Jacobian",
@@ -66,18 +78,21 @@ SIGMOID_VJP = Spec(
     fixed_cases=(Case((np.array([[-1.0], [0.0], [2.0]]), np.array([[1.0], [-2.0], [0.5]])), "z = (-1, 0, 2)"),),
     bugs=(
         Bug("built the full Jacobian",
-            "The Jacobian of an elementwise function is diagonal; multiplying by a diagonal matrix is "
-            "an elementwise product, n operations instead of n^2.", _svjp_built_J),
+            "The Jacobian of an elementwise function is diagonal: write out one entry of Jᵀ g and see "
+            "how many of its n terms can be non-zero.", _svjp_built_J),
         Bug("forgot the upstream gradient",
-            "The chain rule multiplies the local derivative by the gradient g arriving from above.",
+            "The answer is dC/dz: the gradient g arriving from above has to pass through it.",
             _svjp_no_upstream),
-        Bug("σ instead of σ'", "The local derivative is σ'(z), not σ(z).", _svjp_sigma),
+        Bug("σ instead of σ'", "The local factor is the sigmoid's slope at z, not its value.", _svjp_sigma),
+        Bug("z in place of the stored value", "Chapter 1 wrote σ' with the sigmoid's output s = σ(z), "
+            "not with its input z.", _svjp_z_for_s),
     ),
     forbidden=(jacobian.sigmoid_vjp, layers.Sigmoid.backward),
-    answer_free=(memory_check(
-        f"Memory: no n x n Jacobian built (n = {_VJP_N}).", _svjp_memory_inputs,
-        budget=lambda z, g: 40 * z.nbytes,  # room for a few temporaries; J would be 2000 times z.nbytes
-        where=lambda z, g: f"for n = {_VJP_N}", avoided="the n x n Jacobian"),),
+    cost=_SIGMOID_VJP_MEMORY,              # building J caps the exercise at half its points
+    cost_cap=0.5,
+    analytic=True,
+    shortcuts=SHORTCUTS["sigmoid_vjp"],
+    variants=VARIANTS["sigmoid_vjp"],
 )
 
 
@@ -120,6 +135,9 @@ AFFINE_VJP_WRT_X = Spec(
         Bug("returned the gradient for W", "The answer has the shape of x.", _avx_gave_dW),
     ),
     forbidden=(jacobian.affine_vjp_wrt_x, layers.Linear.backward),
+    analytic=True,
+    shortcuts=SHORTCUTS["affine_vjp_wrt_x"],
+    variants=VARIANTS["affine_vjp_wrt_x"],
 )
 
 
@@ -149,6 +167,12 @@ def _avW_memory_inputs() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray
     return W, x, b, g
 
 
+_AFFINE_VJP_W_MEMORY = (memory_check(
+    "Memory: the flattened Jacobian is not built (W is 150 x 200).", _avW_memory_inputs,
+    budget=lambda W, x, b, g: 8 * W.nbytes,  # the answer is one W; the flattened Jacobian 150 W's
+    where=lambda W, x, b, g: f"for W of shape {W.shape}", avoided="the Jacobian"),)
+
+
 AFFINE_VJP_WRT_W = Spec(
     name="ch02.affine_vjp_wrt_W",
     title="Backprop through z = W x + b to W, without the big Jacobian",
@@ -160,13 +184,14 @@ AFFINE_VJP_WRT_W = Spec(
         Bug("transposed", "dC/dW has the shape of W: one row per output, one column per input.",
             _avW_transposed),
         Bug("built the flattened Jacobian",
-            "Each row of the flattened Jacobian is zero except for one copy of xᵀ; write down entry "
-            "[j, k] of the product instead of building the matrix.", _avW_built_J),
+            "Most entries of the flattened Jacobian are zero: write down entry [j, k] of the product "
+            "Jᵀ g as a sum over i, and keep only the terms that can be non-zero.", _avW_built_J),
         Bug("not reshaped", "A gradient has the shape of the thing it is the gradient for.", _avW_flat),
     ),
     forbidden=(jacobian.affine_vjp_wrt_W, layers.Linear.backward),
-    answer_free=(memory_check(
-        "Memory: the flattened Jacobian is not built (W is 150 x 200).", _avW_memory_inputs,
-        budget=lambda W, x, b, g: 8 * W.nbytes,  # the answer is one W; the flattened Jacobian 150 W's
-        where=lambda W, x, b, g: f"for W of shape {W.shape}", avoided="the Jacobian"),),
+    cost=_AFFINE_VJP_W_MEMORY,
+    cost_cap=0.5,
+    analytic=True,
+    shortcuts=SHORTCUTS["affine_vjp_wrt_W"],
+    variants=VARIANTS["affine_vjp_wrt_W"],
 )

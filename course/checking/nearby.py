@@ -1,0 +1,327 @@
+"""Evidence of numeric differentiation: evaluations of one function at points next to an input.
+
+:class:`Evidence` holds a snapshot of one call's inputs (every float array and float among the
+arguments, one level into tuples, lists and dicts) and reads the arguments of each evaluation
+:class:`~course.checking.shortcuts.ShortcutDetector` reports. An argument ``a`` is *next to* an
+input ``x`` when, for a sign ``s`` in ``±1, ±2`` (``np.exp(-(z + h))`` evaluates next to ``-z``),
+
+    0 < max |a - s x| <= TAU * max(1, max |s x|)          (TAU = 1e-2)
+
+Arrays are compared whole (``a`` of ``x``'s shape, reshaped, or a stack of copies of ``x``);
+a float is compared with every entry (loops over entries), an exact match with some entry
+counting as an evaluation *at* that entry. A finite difference needs the same function at two
+nearby points with a step of one size, so one perturbed evaluation is never enough. A function
+``f`` is flagged when
+
+- (arrays) ``f`` was evaluated next to ``x`` at two different points (``x`` and ``x + Δ``,
+  ``x ± Δ``, ``x ± Δ e_i``), one of them perturbed by a *step*: all its nonzero entries have
+  one size (absolute, or relative to ``|x_i|`` or ``max(1, |x_i|)``), or it is a multiple of
+  one of the inputs (``z + h g``, a directional difference) — or at a whole stack of such
+  points at once; or at ``x + Δ`` and ``x − Δ`` for any small ``Δ`` (a central difference
+  along any direction);
+- (floats) ``f`` was evaluated at ``x_i + d`` and ``x_i - d`` (a central difference); or at two
+  points next to ``x_i`` one of which is a round step away (``1e-5``, ``2⁻²⁰``, ``√eps``); or
+  next to two different entries with steps of one size (a loop of forward differences);
+- an argument is complex, ``x + i h`` with a small ``h`` (the complex-step derivative);
+- (any point, also one derived from the inputs, such as ``z`` recovered from ``s = σ(z)``) ``f``
+  was evaluated at two points that are not inputs themselves and differ by a small step: one
+  size in every entry or along an input (arrays), or a round step such as ``1e-6``, ``2e-6``,
+  ``2⁻²⁰`` or ``2h·|x|`` (floats; the last sixteen floats and eight arrays are remembered).
+
+Honest intermediate values that happen to lie close to an input (``sin x`` for small ``x``,
+``z - max z`` when ``max z`` is tiny) differ from it by amounts that vary from entry to entry,
+or are evaluated at one point only, so they are not flagged.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Evidence", "TAU"]
+
+TAU = 1e-2            # largest step, relative to an input's scale, that counts as a perturbation
+_EXACT = 8 * np.finfo(np.float64).eps
+_SAME = 1e-3          # relative spread of the step sizes in one array that counts as "one size"
+_SCALAR_SAME = 1e-6   # the same between evaluations at single points (rounding of x + h aside)
+_SIGNS = (1.0, -1.0, 2.0, -2.0)
+_MAX_SIZE = 4_000_000
+_ROUND_STEPS = tuple([10.0 ** -k for k in range(2, 13)] + [2.0 ** -k for k in range(7, 41)]
+                     + [math.sqrt(np.finfo(float).eps), np.finfo(float).eps ** (1 / 3)])
+
+
+class Evidence:
+    """The evaluations seen during one guarded call, and the verdict on each new one.
+
+    Parameters
+    ----------
+    args, kwargs
+        The call's arguments (snapshot here, so in-place updates by the answer change nothing).
+    names : tuple of str
+        The learner function's parameter names, for messages (``"argument 1"`` when missing).
+    """
+
+    def __init__(self, args: tuple, kwargs: dict, names: tuple[str, ...] = ()) -> None:
+        self.inputs: list[tuple[str, np.ndarray]] = []
+        for i, value in enumerate(args):
+            self._collect(names[i] if i < len(names) else f"argument {i + 1}", value, nested=False)
+        for key, value in kwargs.items():
+            self._collect(key, value, nested=False)
+        self._vals: np.ndarray | None = None       # every entry of every s x, sorted (built on demand)
+        self._refs: list[tuple[int, int, int]] = []
+        self._arrays: dict[tuple, set] = {}
+        self._irregular: dict[tuple, list[np.ndarray]] = {}
+        self._history: dict[tuple, list] = {}
+        self._entries: dict[tuple, list[float]] = {}
+        self._steps: dict[tuple, dict[int, list[float]]] = {}
+
+    def _collect(self, label: str, value: Any, nested: bool) -> None:
+        if isinstance(value, (float, np.floating)) and math.isfinite(value):
+            self.inputs.append((label, np.array(float(value))))
+        elif isinstance(value, np.ndarray) and value.dtype.kind == "f" and 0 < value.size <= _MAX_SIZE:
+            if np.all(np.isfinite(value)):
+                self.inputs.append((label, np.array(value, dtype=np.float64)))
+        elif not nested and isinstance(value, (tuple, list)):
+            for j, item in enumerate(value[:16]):
+                self._collect(f"{label}[{j}]", item, nested=True)
+        elif not nested and isinstance(value, dict):
+            for k, item in list(value.items())[:16]:
+                self._collect(f"{label}[{k!r}]", item, nested=True)
+
+    # -- one evaluation ----------------------------------------------------------------------
+    def add(self, key: Any, name: str, values: tuple) -> str | None:
+        """Record an evaluation of ``key`` with argument ``values``; the reason to flag it, or None."""
+        if not self.inputs:
+            return None
+        for v in values:
+            if isinstance(v, bool) or v is None:
+                continue
+            if isinstance(v, (complex, np.complexfloating)) or (isinstance(v, np.ndarray) and v.dtype.kind == "c"):
+                found = self._complex(name, np.asarray(v))
+            elif isinstance(v, (float, np.floating)) or (isinstance(v, np.ndarray) and v.dtype.kind == "f" and v.size == 1):
+                a = float(np.asarray(v).reshape(()))
+                found = self._scalar(key, name, a) or self._scalar_pair(key, name, a)
+            elif isinstance(v, np.ndarray) and v.dtype.kind == "f" and 1 < v.size <= _MAX_SIZE:
+                found = self._array(key, name, v) or self._array_pair(key, name, v)
+            else:
+                continue
+            if found:
+                return found
+        return None
+
+    def _complex(self, name: str, a: np.ndarray) -> str | None:
+        for label, x in self.inputs:
+            try:
+                real = np.broadcast_to(a.real, np.broadcast_shapes(a.shape, x.shape))
+            except ValueError:
+                continue
+            imag = float(np.max(np.abs(a.imag))) if a.size else 0.0
+            for s in _SIGNS:
+                scale = max(1.0, float(np.max(np.abs(s * x))))
+                if 0 < imag <= TAU * scale and np.allclose(real, s * x, rtol=0, atol=_EXACT * scale):
+                    return (f"evaluates {name} at {_what(label, s)} + i·{imag:.0e} (the complex-step "
+                            f"trick): that is differentiating numerically")
+        return None
+
+    def _array(self, key: Any, name: str, a: np.ndarray) -> str | None:
+        a = np.asarray(a, dtype=np.float64)
+        if not np.all(np.isfinite(a)):
+            return None
+        for i, (label, x) in enumerate(self.inputs):
+            stacked = False
+            if a.shape == x.shape:
+                cand = a
+            elif a.size == x.size:
+                cand = a.reshape(x.shape)
+            else:
+                try:
+                    if np.broadcast_shapes(a.shape, x.shape) != a.shape:
+                        continue
+                except ValueError:
+                    continue
+                cand, stacked = a, True
+            for s in _SIGNS:
+                sx = s * x
+                scale = max(1.0, float(np.max(np.abs(sx))))
+                d = cand - sx
+                size = float(np.max(np.abs(d)))
+                if size > TAU * scale:
+                    continue
+                seen = self._arrays.setdefault((key, i, s), set())
+                if size <= _EXACT * scale:
+                    seen.add(("exact",))
+                    if stacked:
+                        return None
+                else:
+                    step = _array_step(d, np.broadcast_to(sx, d.shape), scale)
+                    if step is None and self._along_an_input(d):
+                        step = size                   # x + h v along another input v (a direction)
+                    if step is None:
+                        others = self._irregular.setdefault((key, i, s), [])
+                        if any(o.shape == d.shape and np.allclose(d, -o, rtol=0, atol=_SAME * size)
+                               for o in others):
+                            return (f"evaluates {name} at {_what(label, s)} + Δ and {_what(label, s)} − Δ "
+                                    f"(a difference along a direction): that is differentiating numerically")
+                        if len(others) < 8:
+                            others.append(d.copy())
+                        seen.add(("irregular", d.tobytes()[:64]))
+                    else:
+                        if stacked:
+                            return (f"evaluates {name} at many points next to {_what(label, s)} at once "
+                                    f"(steps of {step:.0e}): that is differentiating numerically")
+                        seen.add(("step", np.sign(d).tobytes(), f"{step:.3g}"))
+                if len(seen) >= 2 and any(f[0] == "step" for f in seen):
+                    step = next(float(f[2]) for f in seen if f[0] == "step")
+                    return (f"evaluates {name} at points next to {_what(label, s)} (steps of {step:.0e}): "
+                            f"that is differentiating numerically")
+                return None
+        return None
+
+    def _sorted_entries(self) -> np.ndarray:
+        """Every entry of every ``s x``, sorted, for nearest-entry look-ups (built on first use)."""
+        if self._vals is None:
+            vals, refs = [], []
+            for i, (_, x) in enumerate(self.inputs):
+                for si, s in enumerate(_SIGNS):
+                    vals.append(s * x.ravel())
+                    refs.append((i, si, x.size))
+            flat = np.concatenate(vals)
+            self._order = np.argsort(flat, kind="stable")
+            self._vals, self._refs = flat[self._order], refs
+        return self._vals
+
+    def _entry(self, k: int) -> tuple[int, int, int]:
+        """(input, sign index, flat index) of the ``k``-th sorted entry."""
+        pos = int(self._order[k])
+        for i, si, size in self._refs:
+            if pos < size:
+                return i, si, pos
+            pos -= size
+        raise IndexError(k)
+
+    # -- two evaluations of one function a step apart (points derived from the inputs) ---------
+    def _array_pair(self, key: Any, name: str, a: np.ndarray) -> str | None:
+        a = np.asarray(a, dtype=np.float64)
+        if not np.all(np.isfinite(a)) or self._is_input(a):
+            return None                  # an input itself explains the evaluation
+        history = self._history.setdefault((key, a.shape), [])
+        for old in history:
+            d = a - old
+            scale = max(1.0, float(np.max(np.abs(old))))
+            size = float(np.max(np.abs(d)))
+            if 0 < size <= TAU * scale and (_array_step(d, old, scale) is not None or self._along_an_input(d)):
+                return (f"evaluates {name} at two points a small step apart (largest difference "
+                        f"{size:.0e}): that is differentiating numerically")
+        if len(history) < 8 and not any(np.array_equal(a, old) for old in history):
+            history.append(a.copy())
+        return None
+
+    def _scalar_pair(self, key: Any, name: str, a: float) -> str | None:
+        if not math.isfinite(a) or self._is_entry(a):
+            return None
+        history = self._history.setdefault((key, ()), [])
+        for old in history:
+            d = abs(a - old)
+            scale = max(1.0, abs(old))
+            if 0 < d <= TAU * scale and any(_close(size, r, scale) or _close(size, 2 * r, scale)
+                                            for size in (d, d / max(abs(old), 1e-300)) for r in _ROUND_STEPS):
+                return (f"evaluates {name} at {old:.6g} and at {a:.6g}, a step of {d:.0e} apart: that is "
+                        f"differentiating numerically")
+        history.append(a)
+        del history[:-16]
+        return None
+
+    def _is_input(self, a: np.ndarray) -> bool:
+        """Is ``a`` exactly one of the inputs (or ``-x``, ``2x``, ``-2x``)?"""
+        for _, x in self.inputs:
+            if x.size == a.size:
+                for s in _SIGNS:
+                    sx = (s * x).reshape(a.shape)
+                    if float(np.max(np.abs(a - sx))) <= _EXACT * max(1.0, float(np.max(np.abs(sx)))):
+                        return True
+        return False
+
+    def _is_entry(self, a: float) -> bool:
+        """Is ``a`` exactly an entry of an input (or of ``-x``, ``2x``, ``-2x``)?"""
+        vals = self._sorted_entries()
+        if vals.size == 0:
+            return False
+        j = int(np.searchsorted(vals, a))
+        return any(abs(vals[k] - a) <= _EXACT * max(1.0, abs(a)) for k in (j - 1, j) if 0 <= k < vals.size)
+
+    def _along_an_input(self, d: np.ndarray) -> bool:
+        """Is ``d`` a multiple of one of the inputs (a step ``h v`` along a direction ``v``)?"""
+        flat = d.ravel()
+        norm = float(np.linalg.norm(flat))
+        for _, y in self.inputs:
+            if y.size != flat.size or y.size < 2:
+                continue
+            v = y.ravel()
+            vv = float(v @ v)
+            if vv > 0 and float(np.linalg.norm(flat - (flat @ v / vv) * v)) <= _SAME * norm:
+                return True
+        return False
+
+    def _scalar(self, key: Any, name: str, a: float) -> str | None:
+        if not math.isfinite(a):
+            return None
+        vals = self._sorted_entries()
+        j = int(np.searchsorted(vals, a))
+        near = [k for k in (j - 1, j) if 0 <= k < vals.size]
+        k = min(near, key=lambda k: abs(vals[k] - a))
+        val = float(vals[k])
+        d = a - val
+        scale = max(1.0, abs(val))
+        if abs(d) > TAU * scale:
+            return None
+        i, si, flat = self._entry(k)
+        s = _SIGNS[si]
+        at = self._entries.setdefault((key, i, si, flat), [])
+        if abs(d) <= _EXACT * scale:
+            d = 0.0
+        label = self.inputs[i][0]
+        entry = label if self.inputs[i][1].ndim == 0 else f"{label}[{_index(self.inputs[i][1], flat)}]"
+        what = _what(entry, s)
+        if d and any(_close(-d, e, scale) for e in at):
+            return f"evaluates {name} at {what} ± {abs(d):.0e}: that is differentiating numerically"
+        if any(e != d for e in at):
+            for step in (e for e in at + [d] if e):
+                if any(_close(abs(step), r, scale) for r in _ROUND_STEPS):
+                    return (f"evaluates {name} at {what} and {what} + {step:.0e}: that is differentiating "
+                            f"numerically")
+        at.append(d)
+        if not d:
+            return None
+        steps = self._steps.setdefault((key, i, si), {})
+        mine = (abs(d), abs(d) / scale)
+        for other, sizes in steps.items():
+            if other != flat and any(_close(m, o, scale) for m in mine for o in sizes):
+                return (f"evaluates {name} next to entry after entry of {_what(label, s)} with the same "
+                        f"step {abs(d):.0e}: that is differentiating numerically")
+        steps.setdefault(flat, []).extend(mine)
+        return None
+
+
+def _array_step(d: np.ndarray, x: np.ndarray, scale: float) -> float | None:
+    """The step size when every nonzero entry of ``d`` has one size (in one of three senses)."""
+    mask = np.abs(d) > _EXACT * scale
+    mags = np.abs(d[mask])
+    xs = np.abs(x[mask])
+    for sizes in (mags, mags / np.maximum(1.0, xs), mags / np.where(xs > 0, xs, np.nan)):
+        if np.all(np.isfinite(sizes)) and sizes.size and np.ptp(sizes) <= _SAME * np.max(sizes):
+            return float(np.median(mags))
+    return None
+
+
+def _close(a: float, b: float, scale: float) -> bool:
+    """Two steps of one size: equal but for the rounding of ``x + h`` (points of size ``scale``)."""
+    return a != 0 and abs(a - b) <= _SCALAR_SAME * abs(a) + _EXACT * scale
+
+
+def _what(label: str, s: float) -> str:
+    return {1.0: label, -1.0: f"-{label}", 2.0: f"2·{label}", -2.0: f"-2·{label}"}[s]
+
+
+def _index(x: np.ndarray, flat: int) -> str:
+    return ", ".join(str(int(i)) for i in np.unravel_index(flat, x.shape))

@@ -22,15 +22,11 @@ _EXPORTS: dict[str, str] = {
     # scalar reverse-mode engine (chapter 3)
     "Value": "course.reference.autodiff",
     "topological_order": "course.reference.autodiff",
-    # activations, their derivatives and Jacobians (chapters 1-2)
+    # activations (chapters 1-2; their derivatives are exercises, in course.reference)
     "sigmoid": "course.reference.functions",
-    "sigmoid_prime": "course.reference.functions",
-    "tanh_prime": "course.reference.functions",
     "relu": "course.reference.functions",
     "relu_prime": "course.reference.functions",
     "softmax": "course.reference.functions",
-    "sigmoid_jacobian": "course.reference.functions",
-    "softmax_jacobian": "course.reference.functions",
     # layers, losses, models, training (chapters 4-5)
     "Layer": "course.reference.layers",
     "Linear": "course.reference.layers",
@@ -59,6 +55,7 @@ _EXPORTS: dict[str, str] = {
     # exercise self-checks
     "check": "course.checking",
     "grade": "course.checking",
+    "check_all": "course.checking",
     "CheckReport": "course.checking",
     # datasets (offline)
     "make_xor": "course.data",

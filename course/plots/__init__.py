@@ -41,11 +41,12 @@ __all__ = [
 ]
 
 
-def plot_graph(root: Any, ax: Any = None, *, show_grad: bool = True) -> Axes:
+def plot_graph(root: Any, ax: Any = None, *, show_grad: bool = True, text: Any = None,
+               style: Any = None) -> Axes:
     """Draw the computational graph that ends in ``root`` (a ``course.Value``).
 
     Thin wrapper around ``course.plots.graph.plot_graph``: see there.
     """
     from course.plots.graph import plot_graph as _plot_graph
 
-    return _plot_graph(root, ax=ax, show_grad=show_grad)
+    return _plot_graph(root, ax=ax, show_grad=show_grad, text=text, style=style)

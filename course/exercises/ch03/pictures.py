@@ -3,7 +3,7 @@
 ``draw_on_graph(name, answer)`` runs ``answer`` (guarded, as ``check`` does) on the first public
 case it gets wrong (else the first one), builds that case's graph with the course's ``Value``,
 backpropagates it for the expected gradients and draws it with
-:func:`course.plots.graph_diff.plot_gradient_check`: each node's value, expected gradient and
+:func:`course.plots.gradients.plot_gradient_check`: each node's value, expected gradient and
 the learner's, the first wrong node marked. It returns ``check(name, answer)``, so a self-check
 cell can read ``check(...) or draw_on_graph(...)``: the picture appears only when the check fails.
 Not a chapter module: the registry only reads ``chNN`` modules.
@@ -185,7 +185,7 @@ def draw_on_graph(name: str, answer: Any) -> CheckReport:
     if name not in GRAPHS:
         raise ValueError(f"name: expected one of {sorted(GRAPHS)}, got {name!r}")
     import matplotlib.pyplot as plt
-    from course.plots.graph_diff import plot_gradient_check
+    from course.plots.gradients import plot_gradient_check
 
     spec = get_spec(name)
     applied = answer if spec.call is None else (lambda *args: spec.call(answer, *args))

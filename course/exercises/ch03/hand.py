@@ -40,7 +40,7 @@ WORKED_EXAMPLE = Spec(
     reference=sb.worked_example,
     make_case=_xyz,
     points=2.0,
-    fixed_cases=(Case((3.0, -1.0, 2.0), "x = 3, y = -1, z = 2 (the graph in the text)"),),
+    fixed_cases=(Case((3.0, -1.0, -2.5), "x = 3, y = -1, z = -2.5 (the graph in the text)"),),
     bugs=(
         Bug("add gate forgot the upstream gradient", "x and y sit below the add node q: what "
             "arrives at q from above has to be multiplied in.", _worked_add_no_upstream),

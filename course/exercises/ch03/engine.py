@@ -94,8 +94,8 @@ VALUE_OPS = Spec(
 
 
 def _dag_case(rng: np.random.Generator) -> Case:
-    if rng.random() < 0.25:
-        n = int(rng.integers(CHAIN_LENGTH, CHAIN_LENGTH + 500))
+    if rng.random() < 0.15:
+        n = int(rng.integers(CHAIN_LENGTH, CHAIN_LENGTH + 200))
         return Case((chain(n),), f"a chain of {n} tanh nodes")
     n = int(rng.integers(8, 30))
     program = random_dag(rng, n)

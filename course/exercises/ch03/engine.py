@@ -76,13 +76,14 @@ VALUE_OPS = Spec(
         Bug("assigned instead of accumulated", "A node used twice (a + a, or a value feeding two "
             "gates) must collect a share from every use: look at how each _backward updates grad.",
             me.AssignsGrad),
-        Bug("mul gate not swapped", "In __mul__'s _backward, each input's local gradient is the "
-            "*other* input's value.", me.MulNotSwapped),
+        Bug("mul gate not swapped", "In __mul__'s _backward: how much does self.data * other.data "
+            "move per unit of self, with other held fixed? (Exercise 4.)", me.MulNotSwapped),
         Bug("max tie went to the second input", "On a tie the course's max counts self, its first "
             "input, as the larger.", me.MaxTieToSecond),
-        Bug("tanh's local gradient from its input", "tanh's local gradient is written with its "
-            "output t (chapter 1, exercise 4), and out.data holds it.", me.TanhLocalFromInput),
-        Bug("power rule kept the exponent", "d(x^p)/dx lowers the power by one.", me.PowForgotMinusOne),
+        Bug("tanh's local gradient from its input", "Which value does tanh's local gradient use, "
+            "the gate's input or its output? (Chapter 1, exercise 4.)", me.TanhLocalFromInput),
+        Bug("power rule kept the exponent", "Look at the exponent in __pow__'s local gradient: "
+            "check it against the slope of x² at x = 1.", me.PowForgotMinusOne),
     ),
     forbidden=ENGINE_FORBIDDEN,
     analytic=True,

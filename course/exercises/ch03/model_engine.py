@@ -284,15 +284,25 @@ def _run_rules(order: list, root: Any) -> None:
         node._backward()
 
 
-def backward_model(root: Any) -> None:
-    """The model answer: set earlier gradients aside, seed, run the rules root first, add back."""
-    order = iterative_order(root)
+def _run_rules_inputs_first(order: list, root: Any) -> None:
+    root.grad = 1.0
+    for node in order:
+        node._backward()
+
+
+def _documented_pass(order: list, root: Any, run: Any = _run_rules) -> None:
+    """The course's semantics: set earlier gradients aside, zero, ``run`` the rules, add them back."""
     earlier = [n.grad for n in order]
     for n in order:
         n.grad = 0.0
-    _run_rules(order, root)
+    run(order, root)
     for n, g in zip(order, earlier):
         n.grad += g
+
+
+def backward_model(root: Any) -> None:
+    """The model answer: set earlier gradients aside, seed, run the rules root first, add back."""
+    _documented_pass(iterative_order(root), root)
 
 
 def zero_grad_model(root: Any) -> None:
@@ -314,26 +324,12 @@ def backward_forgets_seed(root: Any) -> None:
 
 def backward_forward_order(root: Any) -> None:
     """Runs the local rules inputs first: every node passes on a gradient it has not received yet."""
-    order = iterative_order(root)
-    earlier = [n.grad for n in order]
-    for n in order:
-        n.grad = 0.0
-    root.grad = 1.0
-    for node in order:
-        node._backward()
-    for n, g in zip(order, earlier):
-        n.grad += g
+    _documented_pass(iterative_order(root), root, _run_rules_inputs_first)
 
 
 def backward_recursive(root: Any) -> None:
     """The documented semantics over a recursive sort (fails on a long chain)."""
-    order = recursive_order(root)
-    earlier = [n.grad for n in order]
-    for n in order:
-        n.grad = 0.0
-    _run_rules(order, root)
-    for n, g in zip(order, earlier):
-        n.grad += g
+    _documented_pass(recursive_order(root), root)
 
 
 def zero_grad_root_only(root: Any) -> None:

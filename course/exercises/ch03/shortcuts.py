@@ -23,75 +23,51 @@ class DelegatesToCourse(Value):
     """The course's own engine under another name."""
 
 
-class NumericByNodes(ModelValue):
+class _SlopeRules(ModelValue):
+    """exp and tanh whose backward rule multiplies by ``self._slope(name)`` (defined below)."""
+
+    def _slope(self, name: str) -> float:
+        raise NotImplementedError
+
+    def _unary(self, name: str, value: float) -> ModelValue:
+        out = type(self)(value, (self,), name)
+
+        def _backward() -> None:
+            self.grad += self._slope(name) * out.grad
+        out._backward = _backward
+        return out
+
+    def exp(self) -> ModelValue:
+        return self._unary("exp", math.exp(self.data))
+
+    def tanh(self) -> ModelValue:
+        return self._unary("tanh", math.tanh(self.data))
+
+
+class NumericByNodes(_SlopeRules):
     """exp and tanh backward rules measured with the engine's own nodes at x ± h."""
 
-    def _slope(self, op: str) -> float:
-        up = getattr(type(self)(self.data + _H), op)().data
-        down = getattr(type(self)(self.data - _H), op)().data
+    def _slope(self, name: str) -> float:
+        up = getattr(type(self)(self.data + _H), name)().data
+        down = getattr(type(self)(self.data - _H), name)().data
         return (up - down) / (2 * _H)
 
-    def exp(self) -> ModelValue:
-        out = type(self)(math.exp(self.data), (self,), "exp")
 
-        def _backward() -> None:
-            self.grad += self._slope("exp") * out.grad
-        out._backward = _backward
-        return out
-
-    def tanh(self) -> ModelValue:
-        out = type(self)(math.tanh(self.data), (self,), "tanh")
-
-        def _backward() -> None:
-            self.grad += self._slope("tanh") * out.grad
-        out._backward = _backward
-        return out
-
-
-class NumericByMath(ModelValue):
+class NumericByMath(_SlopeRules):
     """exp and tanh backward rules as central differences of ``math.exp``/``math.tanh``."""
 
-    def exp(self) -> ModelValue:
-        out = type(self)(math.exp(self.data), (self,), "exp")
-
-        def _backward() -> None:
-            x = self.data
-            self.grad += (math.exp(x + _H) - math.exp(x - _H)) / (2 * _H) * out.grad
-        out._backward = _backward
-        return out
-
-    def tanh(self) -> ModelValue:
-        out = type(self)(math.tanh(self.data), (self,), "tanh")
-
-        def _backward() -> None:
-            x = self.data
-            self.grad += (math.tanh(x + _H) - math.tanh(x - _H)) / (2 * _H) * out.grad
-        out._backward = _backward
-        return out
+    def _slope(self, name: str) -> float:
+        f = getattr(math, name)
+        return (f(self.data + _H) - f(self.data - _H)) / (2 * _H)
 
 
-class AutogradRules(ModelValue):
+class AutogradRules(_SlopeRules):
     """exp and tanh backward rules from the autograd library."""
 
-    def exp(self) -> ModelValue:
+    def _slope(self, name: str) -> float:
         import autograd
         import autograd.numpy as anp
-        out = type(self)(math.exp(self.data), (self,), "exp")
-
-        def _backward() -> None:
-            self.grad += float(autograd.grad(anp.exp)(self.data)) * out.grad
-        out._backward = _backward
-        return out
-
-    def tanh(self) -> ModelValue:
-        import autograd
-        import autograd.numpy as anp
-        out = type(self)(math.tanh(self.data), (self,), "tanh")
-
-        def _backward() -> None:
-            self.grad += float(autograd.grad(anp.tanh)(self.data)) * out.grad
-        out._backward = _backward
-        return out
+        return float(autograd.grad(getattr(anp, name))(self.data))
 
 
 def order_by_course(root: Any) -> list:

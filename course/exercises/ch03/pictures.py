@@ -11,6 +11,7 @@ Not a chapter module: the registry only reads ``chNN`` modules.
 from __future__ import annotations
 
 import copy
+import io
 from typing import Any, Callable
 
 import numpy as np
@@ -203,7 +204,25 @@ def draw_on_graph(name: str, answer: Any) -> CheckReport:
             if wrong:
                 break
         root, yours = GRAPHS[name](chosen.args, output)
-    plot_gradient_check(root, yours, rtol=max(spec.rtol, 1e-9), atol=max(spec.atol, 1e-12),
-                        title=f"{name}, {chosen.label}{note}")
-    plt.show()
+    ax = plot_gradient_check(root, yours, rtol=max(spec.rtol, 1e-9), atol=max(spec.atol, 1e-12),
+                             title=f"{name}, {chosen.label}{note}")
+    _show(ax.get_figure())
     return check(name, answer)
+
+
+def _show(fig: Any) -> None:
+    """Show ``fig`` at its natural size: in a notebook, as an image that scrolls sideways
+    instead of being shrunk to the cell's width (a graph of 30 nodes is wide); else plt.show()."""
+    import matplotlib.pyplot as plt
+    try:
+        from IPython import get_ipython
+        from IPython.display import Image, display
+    except ImportError:                      # pragma: no cover - IPython comes with Jupyter
+        get_ipython = None
+    if get_ipython is None or get_ipython() is None:
+        plt.show()
+        return
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    plt.close(fig)
+    display(Image(buffer.getvalue(), unconfined=True))

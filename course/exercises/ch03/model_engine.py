@@ -18,8 +18,8 @@ from typing import Any
 __all__ = ["ModelValue", "AssignsGrad", "MulNotSwapped", "MaxTieToSecond", "TanhLocalFromInput",
            "PowForgotMinusOne", "RulesAsData", "RecomputesForward", "recursive_order",
            "order_without_visited", "order_root_first", "iterative_order", "backward_model", "zero_grad_model", "backward_restarts_from_stale",
-           "backward_forgets_seed", "backward_forward_order", "backward_recursive",
-           "zero_grad_root_only", "zero_grad_inputs_only", "zero_grad_recursive"]
+           "backward_forgets_seed", "backward_forward_order",
+           "zero_grad_root_only", "zero_grad_inputs_only"]
 
 
 class ModelValue:
@@ -327,11 +327,6 @@ def backward_forward_order(root: Any) -> None:
     _documented_pass(iterative_order(root), root, _run_rules_inputs_first)
 
 
-def backward_recursive(root: Any) -> None:
-    """The documented semantics over a recursive sort (fails on a long chain)."""
-    _documented_pass(recursive_order(root), root)
-
-
 def zero_grad_root_only(root: Any) -> None:
     """Zeroes the root and nothing else."""
     root.grad = 0.0
@@ -342,9 +337,3 @@ def zero_grad_inputs_only(root: Any) -> None:
     for node in iterative_order(root):
         if not node._prev:
             node.grad = 0.0
-
-
-def zero_grad_recursive(root: Any) -> None:
-    """Zeroes every node through a recursive walk (fails on a long chain)."""
-    for node in recursive_order(root):
-        node.grad = 0.0

@@ -112,10 +112,13 @@ def plot_gradient_check(root: Value, yours: Mapping[Value, float | None], ax: Ax
     if own_figure:
         fig = ax.get_figure()
         w, h = fig.get_size_inches()
-        fig.set_size_inches(w, h + _TITLE_IN)
-        ax.set_position((0.0, 0.0, 1.0, h / (h + _TITLE_IN)))
-        fig.text(0.01, 1 - 0.08 * _TITLE_IN / (h + _TITLE_IN), head, ha="left", va="top", fontsize=9)
-        fig.text(0.01, 1 - 0.66 * _TITLE_IN / (h + _TITLE_IN), verdict, ha="left", va="top", fontsize=9,
+        # wide enough for the title lines (about 0.07 in per character at 9 pt), the graph
+        # keeping its size in inches, and so the size of its text
+        wide = max(w, 0.2 + 0.07 * max(len(line) for line in (head + "\n" + verdict).splitlines()))
+        fig.set_size_inches(wide, h + _TITLE_IN)
+        ax.set_position((0.0, 0.0, w / wide, h / (h + _TITLE_IN)))
+        fig.text(0.1 / wide, 1 - 0.08 * _TITLE_IN / (h + _TITLE_IN), head, ha="left", va="top", fontsize=9)
+        fig.text(0.1 / wide, 1 - 0.66 * _TITLE_IN / (h + _TITLE_IN), verdict, ha="left", va="top", fontsize=9,
                  color=FIRST_EDGE if first is not None else "#1a7f37", fontweight="bold")
     else:
         ax.set_title(f"{head}\n{verdict}", fontsize=9, loc="left")

@@ -97,7 +97,7 @@ def test_grade_cells_follow_the_pattern_and_the_specs_points(chapter):
         for cell in nb.cells:
             if _meta(cell).get("solution"):
                 assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
-                assert cell.source.lstrip().startswith("def "), "signature stays visible"
+                assert cell.source.lstrip().startswith(("def ", "class ")), "signature stays visible"
     assert set(graded) == {n for n in SPECS if n.startswith(prefix)}, "every exercise has one grade cell"
 
 

@@ -11,6 +11,8 @@ The helpers live in modules by concept and are all importable from here:
   ``plot_decision_boundary``, ``plot_digits``;
 * :mod:`course.plots.calculus`: ``plot_step_error``, ``plot_jacobian``;
 * :mod:`course.plots.graph`: ``plot_graph`` (wrapped below, imported when called);
+* :mod:`course.plots.gradients`: ``plot_gradient_check``, a graph with the expected and a
+  learner's gradients, the first wrong node marked (chapter 3's self-checks);
 * :mod:`course.plots.axes`: the Axes, colours and input checks they share.
 """
 from __future__ import annotations
@@ -41,11 +43,13 @@ __all__ = [
 ]
 
 
-def plot_graph(root: Any, ax: Any = None, *, show_grad: bool = True) -> Axes:
+def plot_graph(root: Any, ax: Any = None, *, show_grad: bool = True, text: Any = None,
+               style: Any = None) -> Axes:
     """Draw the computational graph that ends in ``root`` (a ``course.Value``).
 
     Thin wrapper around ``course.plots.graph.plot_graph``: see there.
     """
     from course.plots.graph import plot_graph as _plot_graph
 
-    return _plot_graph(root, ax=ax, show_grad=show_grad)
+    hooks = {k: v for k, v in (("text", text), ("style", style)) if v is not None}
+    return _plot_graph(root, ax=ax, show_grad=show_grad, **hooks)

@@ -18,6 +18,7 @@ along the free channels between columns and between boxes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 from statistics import fmean
 from types import MappingProxyType
 
@@ -29,8 +30,9 @@ from course.reference.autodiff import Value, topological_order
 
 # Sizes in inches at the base font size; the drawing is scaled as a whole.
 _FONT_PT = 9.0
-_CHAR_W = 0.602 * _FONT_PT / 72        # advance of DejaVu Sans Mono (0.602 em)
-_BOX_H = 2.1 * _FONT_PT / 72
+_CHAR_W = 0.64 * _FONT_PT / 72         # DejaVu Sans Mono: 0.602 em, rounded up to whole pixels at 100 dpi
+_LINE_H = 1.25 * _FONT_PT / 72        # one more line of text in a box
+_BOX_H = 2.1 * _FONT_PT / 72           # a box of one line
 _BOX_PAD = 0.6 * _FONT_PT / 72         # text to box edge, each side
 _ROW_H = _BOX_H + 0.22                 # box centre to box centre within a column
 _GAP = 0.28                            # arrow length between a box and an op circle
@@ -126,18 +128,19 @@ class _Layout:
     channel_x: list[float]             # middle of the empty gap left of each column's circles
     total_w: float
     total_h: float
+    box_h: float = _BOX_H              # height of every box (more for boxes of several lines)
 
     def blocked(self, first: int, last: int) -> list[tuple[float, float]]:
         """The y intervals taken by boxes and circles in columns first..last."""
         intervals = []
         for v in self.y:
             if first <= self.column[v] <= last:
-                half = max(_BOX_H / 2, _op_radius(v) if v._prev else 0.0) + _CLEARANCE
+                half = max(self.box_h / 2, _op_radius(v) if v._prev else 0.0) + _CLEARANCE
                 intervals.append((self.y[v] - half, self.y[v] + half))
         return intervals
 
 
-def _layout(root: Value, show_grad: bool) -> _Layout:
+def _layout(root: Value, show_grad: bool, text_of: Callable[[Value], str] | None = None) -> _Layout:
     nodes = topological_order(root)
     consumers: dict[Value, list[Value]] = {node: [] for node in nodes}
     for node in nodes:
@@ -145,8 +148,10 @@ def _layout(root: Value, show_grad: bool) -> _Layout:
             consumers[parent].append(node)
     column = _columns(nodes, consumers)
     row = _rows(nodes, column)
-    text = {node: node_text(node, show_grad) for node in nodes}
-    width = {node: len(text[node]) * _CHAR_W + 2 * _BOX_PAD for node in nodes}
+    text = {node: text_of(node) if text_of else node_text(node, show_grad) for node in nodes}
+    width = {node: max(map(len, text[node].splitlines() or [""])) * _CHAR_W + 2 * _BOX_PAD for node in nodes}
+    box_h = _BOX_H + _LINE_H * (max(t.count("\n") for t in text.values()))
+    row_h = box_h + _ROW_H - _BOX_H
 
     n_columns = max(column.values()) + 1
     col_width = [0.0] * n_columns
@@ -162,17 +167,18 @@ def _layout(root: Value, show_grad: bool) -> _Layout:
         left[d] = left[d - 1] + col_width[d - 1] + _GAP + (2 * radius[d] + _GAP if radius[d] else 0.0)
     top, bottom = min(row.values()), max(row.values())
     # room above and below the rows for arrows that skip columns and go round the boxes
-    room = _ROW_H / 2 if any(column[v] - column[p] > 1 for v in nodes for p in v._prev) else 0.0
+    room = row_h / 2 if any(column[v] - column[p] > 1 for v in nodes for p in v._prev) else 0.0
     return _Layout(
         column=column,
         x={node: left[column[node]] for node in nodes},
-        y={node: -(row[node] - top) * _ROW_H - _MARGIN - room - _BOX_H / 2 for node in nodes},
+        y={node: -(row[node] - top) * row_h - _MARGIN - room - box_h / 2 for node in nodes},
         width=width,
         text=text,
         circle_x=[left[d] - _GAP - radius[d] for d in range(n_columns)],
         channel_x=channel,
         total_w=left[-1] + col_width[-1] + _MARGIN,
-        total_h=(bottom - top) * _ROW_H + _BOX_H + 2 * (_MARGIN + room),
+        total_h=(bottom - top) * row_h + box_h + 2 * (_MARGIN + room),
+        box_h=box_h,
     )
 
 
@@ -204,7 +210,7 @@ class _Router:
         for v in layout.y:
             if v is parent or layout.column[v] != layout.column[parent]:
                 continue
-            half = _BOX_H / 2 + _CLEARANCE
+            half = layout.box_h / 2 + _CLEARANCE
             y_in = layout.y[v] + (half if y1 < y0 else -half)   # the side the line meets first
             if min(y0, y1) < y_in < max(y0, y1):
                 x_in = x0 + (y_in - y0) / (y1 - y0) * (x1 - x0)
@@ -240,7 +246,9 @@ class _Router:
         return points + [(cx + r * dx / norm, y + r * dy / norm)]
 
 
-def plot_graph(root: Value, ax: Axes | None = None, *, show_grad: bool = True) -> Axes:
+def plot_graph(root: Value, ax: Axes | None = None, *, show_grad: bool = True,
+               text: Callable[[Value], str] | None = None,
+               style: Callable[[Value], dict | None] | None = None) -> Axes:
     """Draw the computational graph that computed ``root``.
 
     Parameters
@@ -253,6 +261,13 @@ def plot_graph(root: Value, ax: Axes | None = None, *, show_grad: bool = True) -
         given Axes the whole drawing, text included, is scaled to fit.
     show_grad : bool, default True
         Also show each node's ``grad`` (run ``root.backward()`` first).
+    text : callable, optional
+        ``text(node) -> str``, the text of a node's box (default :func:`node_text`); lines
+        separated by ``"\n"`` make every box that many lines high.
+    style : callable, optional
+        ``style(node) -> dict or None``: ``facecolor``, ``edgecolor`` and ``linewidth`` (a
+        multiple of the usual line width) of a node's box, overriding the defaults (e.g. to
+        mark a wrong gradient).
 
     Returns
     -------
@@ -270,7 +285,7 @@ def plot_graph(root: Value, ax: Axes | None = None, *, show_grad: bool = True) -
     """
     if not isinstance(root, Value):
         raise TypeError(f"root: expected a Value, got {type(root).__name__}")
-    layout = _layout(root, show_grad)
+    layout = _layout(root, show_grad, text)
     if ax is None:
         import matplotlib.pyplot as plt
         shrink = min(1.0, _MAX_FIGSIZE[0] / layout.total_w, _MAX_FIGSIZE[1] / layout.total_h)
@@ -289,9 +304,10 @@ def plot_graph(root: Value, ax: Axes | None = None, *, show_grad: bool = True) -
     for node in layout.y:
         x, y = layout.x[node], layout.y[node]
         color = _ROOT_COLOR if node is root else _NODE_COLOR if node._prev else _LEAF_COLOR
-        ax.add_artist(FancyBboxPatch((x, y - _BOX_H / 2), layout.width[node], _BOX_H,
-                                    boxstyle="round,pad=0,rounding_size=0.04", facecolor=color,
-                                    edgecolor="#333333", linewidth=line, zorder=2))
+        box = {"facecolor": color, "edgecolor": "#333333", "linewidth": 1.0, **((style and style(node)) or {})}
+        ax.add_artist(FancyBboxPatch((x, y - layout.box_h / 2), layout.width[node], layout.box_h,
+                                    boxstyle="round,pad=0,rounding_size=0.04", facecolor=box["facecolor"],
+                                    edgecolor=box["edgecolor"], linewidth=line * box["linewidth"], zorder=2))
         ax.text(x + layout.width[node] / 2, y, layout.text[node], ha="center", va="center",
                 fontsize=_FONT_PT * scale, fontfamily="monospace", zorder=3, gid="value")
         if not node._prev:

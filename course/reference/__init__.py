@@ -2,7 +2,9 @@
 
 * :mod:`.chain_rule` (chapter 1), :mod:`.functions` and :mod:`.jacobian` (chapter 2):
   activations, derivatives, Jacobians and vector-Jacobian products;
-* :mod:`.autodiff` (chapter 3): the scalar reverse-mode engine ``Value``;
+* :mod:`.autodiff` (chapter 3): the scalar reverse-mode engine ``Value``; :mod:`.gates` (the
+  backward rules of the add, mul, max, copy and sigmoid gates) and :mod:`.scalar_backprop` (small
+  graphs and a 2-2-1 network backpropagated by hand), chapter 3's exercise answers;
 * :mod:`.layers`, :mod:`.losses`, :mod:`.mlp` (chapter 4): layers with forward/backward,
   losses that return their gradient, a multi-layer perceptron; :mod:`.backprop` (chapter 4):
   the chapter's answers as plain functions (linear forward/backward, activation and loss

@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from course.gradcheck import numeric
 
-__all__ = ["NUMERIC", "sizes", "batch", "one_hot_targets", "square_sizes"]
+__all__ = ["sizes", "batch", "one_hot_targets", "square_sizes"]
 
-#: the course's finite-difference functions: forbidden in every exercise that asks for a derivative
-NUMERIC = (numeric.numerical_derivative, numeric.numerical_gradient, numeric.numerical_jacobian)
 
 
 def sizes(rng: np.random.Generator) -> tuple[int, int, int]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from course.gradcheck import numeric
-from course.exercises.ch04.inputs import NUMERIC, batch, one_hot_targets
+from course.exercises.ch04.inputs import batch, one_hot_targets
 from course.exercises.spec import Bug, Case, Spec
 from course.reference.functions import softmax, softmax_jacobian
 from course.reference.losses import mse_loss, softmax_cross_entropy
@@ -97,7 +97,7 @@ MSE_BACKWARD = Spec(
         Bug("divided by the number of entries", "The mean runs over the m examples (columns); each "
             "example's cost already sums over its outputs.", lambda A, Y: (A - Y) / A.size),
     ),
-    forbidden=(backprop.mse_backward, mse_loss, *NUMERIC),
+    forbidden=(backprop.mse_backward, mse_loss),
     analytic=True,
     shortcuts=(_mse_numerical_gradient, _mse_differences, _mse_course_loss),
     variants=(_mse_loops, _mse_in_place, lambda A, Y: np.subtract(A, Y) * (1 / A.shape[1])),
@@ -180,7 +180,7 @@ SOFTMAX_CROSS_ENTROPY_BACKWARD = Spec(
         Bug("forgot the softmax", "The cost is computed from the probabilities, not from the raw "
             "scores: the chain goes through the softmax.", lambda Z, Y: (Z - Y) / Z.shape[1]),
     ),
-    forbidden=(backprop.softmax_cross_entropy_backward, softmax_cross_entropy, softmax_jacobian, *NUMERIC),
+    forbidden=(backprop.softmax_cross_entropy_backward, softmax_cross_entropy, softmax_jacobian),
     analytic=True,
     shortcuts=(_ce_numerical_gradient, _ce_jacobian, _ce_course_loss),
     variants=(_ce_log_space, _ce_columns,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from course.exercises.answer_free import agrees_with, close_to
-from course.exercises.ch04.inputs import NUMERIC, batch
+from course.exercises.ch04.inputs import batch
 from course.exercises.ch04.two_layer import FORBIDDEN_PARTS
 from course.exercises.spec import Bug, Case, Spec
 from course.gradcheck import numeric
@@ -178,7 +178,7 @@ MLP_BACKWARD = Spec(
         Bug("missing transpose going down", "The gradient handed to layer l − 1 has one row per "
             "neuron k of that layer: which index of W runs over the paths from neuron k to the cost?", _mlp_bug(transpose=False)),
     ),
-    forbidden=(backprop.mlp_backward, *FORBIDDEN_PARTS, *NUMERIC),
+    forbidden=(backprop.mlp_backward, *FORBIDDEN_PARTS),
     analytic=True,
     shortcuts=(_mlp_numerical, _mlp_jacobian, _mlp_course_model),
     variants=(_mlp_per_example, _mlp_recursive),

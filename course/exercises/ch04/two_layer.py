@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course.exercises.ch04.inputs import NUMERIC, batch
+from course.exercises.ch04.inputs import batch
 from course.exercises.spec import Bug, Case, Spec
 from course.gradcheck import numeric
 from course.reference import backprop
@@ -175,7 +175,7 @@ TWO_LAYER_GRADIENTS = Spec(
         Bug("σ' taken at the output instead of the net value", "The slope belongs at the point σ "
             "was applied to, W Yh; O is already σ of it.", _tl_slope_at_output),
     ),
-    forbidden=(backprop.two_layer_gradients, *FORBIDDEN_PARTS, *NUMERIC),
+    forbidden=(backprop.two_layer_gradients, *FORBIDDEN_PARTS),
     analytic=True,
     shortcuts=(_tl_numerical, _tl_differences, _tl_course_layers),
     variants=(_tl_per_example, _tl_einsum),

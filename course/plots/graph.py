@@ -30,7 +30,7 @@ from course.reference.autodiff import Value, topological_order
 
 # Sizes in inches at the base font size; the drawing is scaled as a whole.
 _FONT_PT = 9.0
-_CHAR_W = 0.64 * _FONT_PT / 72         # DejaVu Sans Mono: 0.602 em, rounded up to whole pixels at 100 dpi
+_CHAR_W = 0.66 * _FONT_PT / 72         # DejaVu Sans Mono: 0.602 em, rounded up to whole pixels at 72 and 100 dpi
 _LINE_H = 1.25 * _FONT_PT / 72        # one more line of text in a box
 _BOX_H = 2.1 * _FONT_PT / 72           # a box of one line
 _BOX_PAD = 0.6 * _FONT_PT / 72         # text to box edge, each side

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from course.reference.fallback import NAMES, references
+from course.reference.fallback import DEFINITIONS, NAMES
 from course.reference.network import Network
 
 __all__ = ["FILENAME", "DEFAULT_PATH", "Carryover", "save_chapter4", "load_chapter4", "yours_or_course"]
@@ -166,7 +166,7 @@ def load_chapter4(path: str | Path = DEFAULT_PATH) -> Carryover:
         except Exception as exc:  # noqa: BLE001 - the learner's file: report, never crash the setup
             missing = f"{path} does not run ({type(exc).__name__}: {exc})"
     out = Carryover(note=missing or "")
-    for name, (fallback_fn, _) in references().items():
+    for name, fallback_fn in DEFINITIONS.items():
         fn = loaded.get(name)
         if missing is not None:
             problem = "no file to load yours from"

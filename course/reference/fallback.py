@@ -2,10 +2,9 @@
 
 Chapter 5 builds its networks from seven functions the learner writes in chapter 4 (the names
 are fixed, see :data:`NAMES`). :mod:`course.carryover` uses the learner's version of each one
-that passes its chapter-4 check and falls back, function by function, on the course's: the
-chapter-4 exercise's own reference when that exercise is registered (``ch04.<name>``), else the
-one-line definitions below, which say the same thing in terms of the chapter 1-4 reference
-(``course.functions``, ``course.losses``).
+that passes its chapter-4 check and falls back, function by function, on the one-line
+definitions below, which say what chapter 4's exercises ask in terms of the chapter 1-4
+reference (:mod:`course.reference.functions`, :mod:`course.reference.losses`).
 
 Examples are columns (``A`` is ``(n, m)``); the loss functions divide by the batch size ``m``,
 nothing else does::
@@ -20,14 +19,13 @@ nothing else does::
 """
 from __future__ import annotations
 
-import importlib
 from typing import Any, Callable
 
 import numpy as np
 
 from course import mse_loss, relu_prime, sigmoid_prime, softmax_cross_entropy, tanh_prime
 
-__all__ = ["NAMES", "DEFINITIONS", "reference", "references"]
+__all__ = ["NAMES", "DEFINITIONS"]
 
 #: the chapter-4 functions chapter 5 uses, in the order chapter 4 teaches them
 NAMES: tuple[str, ...] = ("linear_forward", "linear_backward", "sigmoid_backward", "tanh_backward",
@@ -71,34 +69,3 @@ def softmax_cross_entropy_backward(Z: np.ndarray, Y: Any) -> np.ndarray:
 
 #: name -> the definition above
 DEFINITIONS: dict[str, Callable[..., Any]] = {name: globals()[name] for name in NAMES}
-
-
-def reference(name: str) -> tuple[Callable[..., Any], str]:
-    """The course's version of chapter-4 function ``name`` and where it comes from.
-
-    Returns the reference of the chapter-4 exercise ``ch04.<name>`` when chapter 4 registers
-    one, else the definition in this module.
-
-    Raises
-    ------
-    ValueError
-        If ``name`` is not one of :data:`NAMES`.
-    """
-    if name not in DEFINITIONS:
-        raise ValueError(f"name: expected one of {', '.join(NAMES)}, got {name!r}")
-    return references()[name]
-
-
-def references() -> dict[str, tuple[Callable[..., Any], str]]:
-    """:func:`reference` of every name in :data:`NAMES` at once (one look at chapter 4)."""
-    try:   # a module lookup, no registry scan: a training loop calls this once per step
-        chapter4 = importlib.import_module("course.exercises.ch04")
-    except ModuleNotFoundError:
-        chapter4 = None
-    specs = {spec.name: spec for spec in getattr(chapter4, "SPECS", ())}
-    found = {}
-    for name in NAMES:
-        spec = specs.get(f"ch04.{name}")
-        found[name] = ((spec.reference, f"the reference of exercise ch04.{name}") if spec is not None
-                       else (DEFINITIONS[name], "the course's definition (course.reference.fallback)"))
-    return found

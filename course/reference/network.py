@@ -95,7 +95,7 @@ class Network:
     functions : mapping of str -> callable, optional
         Chapter-4 functions by name (``linear_forward``, ``linear_backward``, ``<hidden>_backward``,
         the loss's backward); a missing name, or ``None``, uses the course's
-        (:func:`course.reference.fallback.reference`).
+        (:data:`course.reference.fallback.DEFINITIONS`).
     """
 
     hidden: str = "tanh"
@@ -110,11 +110,7 @@ class Network:
 
     def resolved(self) -> dict[str, Callable[..., Any]]:
         """Every chapter-4 function by name: from ``functions`` where given, else the course's."""
-        given = dict(self.functions or {})
-        needed = ("linear_forward", "linear_backward", f"{self.hidden}_backward", LOSSES[self.loss][1])
-        if all(name in given for name in needed):
-            return given
-        return {**{name: fn for name, (fn, _) in fallback.references().items()}, **given}
+        return {**fallback.DEFINITIONS, **(self.functions or {})}
 
     def forward(self, params: Mapping[str, np.ndarray], X: np.ndarray) -> tuple[np.ndarray, list]:
         """The output ``Z^L`` ``(n_L, m)`` and the cache ``[(A^{l-1}, Z^l) for l = 1..L]``."""

@@ -143,68 +143,47 @@ _UNTRAINED = Bug("never trained", "The parameters came back as they were initial
 
 _TARGET_NOTE = "The exercise states the target and the budget; look at which of them your run missed."
 
-OVERFIT_TINY_BATCH = Spec(
-    name="ch05.overfit_tiny_batch",
-    title=f"overfit a tiny batch: {recipes.OVERFIT.describe()}",
-    reference=recipes.overfit_tiny_batch,
-    make_case=_tiny_batch_case,
-    points=2.0,
-    public_seeds=(0, 1),
-    n_hidden=3,
+def _fit_spec(name: str, what: str, target: recipes.Target, reference: Callable[..., Any],
+              make_case: Callable[[np.random.Generator], Case], call: Callable[..., Any], points: float,
+              bugs: tuple[Bug, ...], shortcuts: tuple, variants: tuple) -> Spec:
+    """The spec of a fit: the reference recipe, two public and three hidden runs, the explaining check."""
+    return Spec(name=name, title=f"{what}: {target.describe()}", reference=reference, make_case=make_case,
+                points=points, public_seeds=(0, 1), n_hidden=3, bugs=bugs + (_UNTRAINED,),
+                forbidden=TRAINERS + (reference,), shortcuts=shortcuts, variants=variants,
+                answer_free=(_explains(target, make_case),), call=call)
+
+
+OVERFIT_TINY_BATCH = _fit_spec(
+    "ch05.overfit_tiny_batch", "overfit a tiny batch", recipes.OVERFIT, recipes.overfit_tiny_batch,
+    _tiny_batch_case, apply_overfit, 2.0,
     bugs=(
         Bug("learning rate far too small", "The loss hardly moves from where it started. How big is "
             "each step compared with the parameters?", _overfit_lr_tiny),
         Bug("over the epoch budget", "The loss got there, but with more passes over the batch than "
             "the budget allows: take bigger steps or fewer epochs. " + _TARGET_NOTE, _overfit_too_long),
-        _UNTRAINED,
     ),
-    forbidden=TRAINERS + (recipes.overfit_tiny_batch,),
-    shortcuts=(_overfit_delegates,),
-    variants=(_overfit_notes_loop,),
-    answer_free=(_explains(recipes.OVERFIT, _tiny_batch_case),),
-    call=apply_overfit,
+    shortcuts=(_overfit_delegates,), variants=(_overfit_notes_loop,),
 )
 
-FIT_XOR = Spec(
-    name="ch05.fit_xor",
-    title=f"train a classifier on XOR: {recipes.XOR.describe()}",
-    reference=recipes.fit_xor,
-    make_case=_xor_case,
-    points=2.0,
-    public_seeds=(0, 1),
-    n_hidden=3,
+FIT_XOR = _fit_spec(
+    "ch05.fit_xor", "train a classifier on XOR", recipes.XOR, recipes.fit_xor, _xor_case, apply_xor, 2.0,
     bugs=(
         Bug("no hidden layer", "A network without a hidden layer draws one straight line through the "
             "plane. How many lines does XOR need?", _xor_one_layer),
         Bug("over the epoch budget", "Accurate, but with more epochs than the budget allows. "
             + _TARGET_NOTE, _xor_too_long),
-        _UNTRAINED,
     ),
-    forbidden=TRAINERS + (recipes.fit_xor,),
-    shortcuts=(_xor_course_trainer,),
-    variants=(_xor_wide_small_batches,),
-    answer_free=(_explains(recipes.XOR, _xor_case),),
-    call=apply_xor,
+    shortcuts=(_xor_course_trainer,), variants=(_xor_wide_small_batches,),
 )
 
-FIT_DIGITS = Spec(
-    name="ch05.fit_digits",
-    title=f"train a softmax classifier on the digits: {recipes.DIGITS.describe()}",
-    reference=recipes.fit_digits,
-    make_case=_digits_case,
-    points=3.0,
-    public_seeds=(0, 1),
-    n_hidden=3,
+FIT_DIGITS = _fit_spec(
+    "ch05.fit_digits", "train a softmax classifier on the digits", recipes.DIGITS, recipes.fit_digits,
+    _digits_case, apply_digits, 3.0,
     bugs=(
         Bug("learning rate far too small", "After the whole budget the classifier still guesses. How "
             "far does one step move the parameters?", _digits_lr_tiny),
         Bug("over the epoch budget", "Accurate, but with more epochs than the budget allows. "
             + _TARGET_NOTE, _digits_too_long),
-        _UNTRAINED,
     ),
-    forbidden=TRAINERS + (recipes.fit_digits,),
-    shortcuts=(_digits_delegates,),
-    variants=(_digits_two_hidden,),
-    answer_free=(_explains(recipes.DIGITS, _digits_case),),
-    call=apply_digits,
+    shortcuts=(_digits_delegates,), variants=(_digits_two_hidden,),
 )

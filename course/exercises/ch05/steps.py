@@ -126,7 +126,7 @@ GRADIENT_STEP = Spec(
         Bug("forgot the learning rate", "The step is the gradient scaled by η; look at how far each "
             "parameter moved.", _step_without_lr),
         Bug("bias updated with the weight gradient", "This is the misprint in the notes' update "
-            "rule: every parameter moves along its *own* gradient, the bias b_k along ∇_{b_k} Loss.",
+            "rule (section 2): which of the gradients belongs to the bias?",
             _step_bias_with_weight_gradient),
     ),
     forbidden=(descent.gradient_step,),
@@ -238,12 +238,12 @@ TRAIN_PER_SAMPLE = Spec(
             _ps_step_each_sample),
         Bug("forgot to zero the sums", "Every pass of the repeat loop starts from nothing: where are "
             "your gradient sums set to zero?", _ps_sums_not_zeroed),
-        Bug("η/T applied twice", "The 1/T appears exactly once, in the update; look at how many "
-            "times your step divides by T.", _ps_lr_over_T_twice),
-        Bug("η applied without the 1/T", "The update uses the *mean* gradient: the sums add T "
-            "examples' gradients.", _ps_no_over_T),
-        Bug("bias updated with the weight gradient", "The notes' erratum: b_k moves along its own "
-            "sum, ∇_{b_k} Loss, not along ∇_{W_k} Loss.", _ps_bias_from_weights),
+        Bug("η/T applied twice", "Count how many times your step divides by T, and compare with "
+            "the update rule of section 2.", _ps_lr_over_T_twice),
+        Bug("η applied without the 1/T", "Your sums add up T examples' gradients; look at the update "
+            "rule of section 2 for what turns that sum into a mean.", _ps_no_over_T),
+        Bug("bias updated with the weight gradient", "The notes' erratum (section 2): which of the "
+            "sums belongs to b_k?", _ps_bias_from_weights),
         Bug("Loss not reset", "Loss = 0 at the start of every epoch, like the gradient sums.",
             _ps_loss_not_reset),
     ),

@@ -72,13 +72,24 @@ def init_params(sizes: list[int], *, rng: np.random.Generator, scale: str = "xav
 
 
 def n_layers(params: Mapping[str, Any]) -> int:
-    """``L`` for ``params`` with keys ``W1, b1, ..., WL, bL`` (a clear error for anything else)."""
+    """``L`` for ``params`` with keys ``W1, b1, ..., WL, bL`` and shapes that chain (else a clear error).
+
+    ``W^l`` must be ``(n_l, n_{l-1})`` with ``n_{l-1}`` the rows of ``W^{l-1}``, and ``b^l``
+    ``(n_l, 1)``.
+    """
     if not isinstance(params, Mapping):
         raise TypeError(f"params: expected a dict {{'W1': ..., 'b1': ..., ...}}, got {type(params).__name__}")
     L = len(params) // 2
     expected = {f"{p}{l}" for l in range(1, L + 1) for p in "Wb"}
     if L == 0 or set(params) != expected:
         raise ValueError(f"params: expected the keys W1, b1, ..., WL, bL, got {sorted(params)}")
+    for l in range(1, L + 1):
+        W, b = np.shape(params[f"W{l}"]), np.shape(params[f"b{l}"])
+        if len(W) != 2 or (l > 1 and W[1] != np.shape(params[f"W{l - 1}"])[0]):
+            raise ValueError(f"params: W{l} has shape {W}, expected (n_{l}, n_{l - 1}) with n_{l - 1} "
+                             f"the rows of W{l - 1}" if l > 1 else f"params: W1 has shape {W}, expected (n_1, n_0)")
+        if b != (W[0], 1):
+            raise ValueError(f"params: b{l} has shape {b}, expected ({W[0]}, 1): one bias per unit of layer {l}")
     return L
 
 

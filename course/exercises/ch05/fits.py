@@ -40,7 +40,7 @@ def _xor_case(rng: np.random.Generator) -> Case:
     X, y = course.make_xor(100, rng=rng)
     X_test, y_test = course.make_xor(400, rng=rng)
     seed = int(rng.integers(2**31))
-    return Case((X, y, X_test, y_test, seed), f"100 XOR points, tested on 400 new ones (seed {seed})")
+    return Case((X, y, X_test, y_test, seed), "100 XOR points, tested on 400 new ones")
 
 
 def _digits_case(rng: np.random.Generator) -> Case:
@@ -49,7 +49,7 @@ def _digits_case(rng: np.random.Generator) -> Case:
     train, test = order[:500], order[500:800]
     seed = int(rng.integers(2**31))
     return Case((X[:, train], y[train], X[:, test], y[test], seed),
-                f"500 training digits, 300 others to test on (seed {seed})")
+                "500 training digits, 300 others to test on")
 
 
 # ----------------------------------------------------------------------------

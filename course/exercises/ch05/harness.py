@@ -4,21 +4,23 @@ A fit exercise asks for ``fit(X, Y, rng, backprop) -> params``: choose a network
 rate, a batch size and a number of epochs, and train with the ``backprop`` given. There is no
 single right ``params``, so a case does not compare parameters: the spec's ``call`` is one of the
 harnesses below, which runs the fit (the learner's and the reference's alike) and reports what
-the run achieved, as plain numbers the checker compares with the reference run's:
+the run achieved as four shares of a goal, each 1.0 when the goal is met and less when it is
+missed (rounded down to 0.001, so a near miss is never 1.0); the reference meets them all:
 
 ``"<goal>"``
-    1.0 when the target was reached (training loss below, or test accuracy at least, the goal);
+    test accuracy / goal, or goal / training loss, at most 1 (0 for non-finite parameters);
 ``"within N epochs"``
-    1.0 when ``backprop`` saw at least one and at most ``N · T`` examples;
+    ``N · T`` / the examples sent through ``backprop``, at most 1 (0 when it saw none);
 ``"within S s"``
-    1.0 when the fit returned within ``S`` seconds;
+    ``S`` / the seconds the fit took, at most 1;
 ``"finite parameters"``
-    1.0 when every returned parameter is finite.
+    1.0 when every returned parameter is finite, else 0.
 
 The harness measures; it never trains, and it evaluates with the course's network.
 """
 from __future__ import annotations
 
+import math
 import time
 from typing import Any, Callable
 
@@ -51,7 +53,7 @@ def run_fit(fn: Callable[..., Any], X: np.ndarray, Y: Any, X_test: np.ndarray, y
             seed: int, *, target: Target, loss: str, details: bool = False) -> dict[str, float]:
     """Run ``fn(X, Y, rng, backprop)`` once and measure the run against ``target``.
 
-    Returns the four 0/1 achievements (see the module docstring), or with ``details=True`` the
+    Returns the four shares of the goals (see the module docstring), or with ``details=True`` the
     measurements themselves: ``{"value": training loss or test accuracy, "epochs": examples
     through backprop / T, "seconds": ..., "finite": 0 or 1}``.
 
@@ -76,10 +78,21 @@ def run_fit(fn: Callable[..., Any], X: np.ndarray, Y: Any, X_test: np.ndarray, y
     epochs = backprop.examples / X.shape[1]
     if details:
         return {"value": float(value), "epochs": epochs, "seconds": seconds, "finite": float(finite)}
-    reached = bool(value < target.goal) if target.what == "loss" else bool(value >= target.goal)
+    if not finite:
+        goal_share = 0.0
+    elif target.what == "loss":
+        goal_share = 1.0 if value < target.goal else target.goal / value
+    else:
+        goal_share = 1.0 if value >= target.goal else value / target.goal
     goal, within_epochs, within_seconds, finite_key = outcome_keys(target)
-    return {goal: float(reached), within_epochs: float(0 < epochs <= target.epochs),
-            within_seconds: float(seconds <= target.seconds), finite_key: float(finite)}
+    return {goal: _share(goal_share), within_epochs: _share(target.epochs / epochs if epochs else 0.0),
+            within_seconds: _share(target.seconds / seconds if seconds > 0 else 1.0),
+            finite_key: float(finite)}
+
+
+def _share(x: float) -> float:
+    """``x`` capped at 1 and rounded *down* to 0.001 (a near miss stays below 1)."""
+    return 1.0 if x >= 1.0 else math.floor(x * 1000) / 1000
 
 
 def describe_run(measured: dict[str, float], target: Target) -> str | None:

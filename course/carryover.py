@@ -1,6 +1,6 @@
 """Chapter 5 trains with *your* chapter-4 functions where they pass their check.
 
-Chapter 4 asks you to write seven functions (:data:`course.reference.fallback.NAMES`):
+Chapter 4 asks you to write seven functions (:data:`course.reference.network.NAMES`):
 ``linear_forward``, ``linear_backward``, ``sigmoid_backward``, ``tanh_backward``,
 ``relu_backward``, ``mse_backward``, ``softmax_cross_entropy_backward``. Its last cell saves the
 source of every one of them that passes its check to a file beside the chapter-4 notebook;
@@ -34,8 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from course.reference.fallback import DEFINITIONS, NAMES
-from course.reference.network import Network
+from course.reference.network import CHAPTER4, NAMES, Network
 
 __all__ = ["FILENAME", "DEFAULT_PATH", "Carryover", "save_chapter4", "load_chapter4", "yours_or_course"]
 
@@ -68,7 +67,10 @@ def _check(name: str, fn: Callable[..., Any]) -> str | None:
         return f"it calls the course's own answer ({report.forbidden})"
     if not report:
         failed = [c for c in report.cases if not c.passed]
-        return f"it fails its check ({failed[0].message})" if failed else "it fails its check"
+        if not failed:
+            return "it fails its check"
+        first = failed[0]
+        return f"it fails its check ({f'looks like “{first.bug}”' if first.bug else first.problem})"
     return None
 
 
@@ -79,7 +81,7 @@ class Carryover:
     Attributes
     ----------
     functions : dict of str -> callable
-        One function per name of :data:`~course.reference.fallback.NAMES`.
+        One function per name of :data:`~course.reference.network.NAMES`.
     origin : dict of str -> str
         Per name, one line: whose function it is and why.
     note : str
@@ -166,7 +168,7 @@ def load_chapter4(path: str | Path = DEFAULT_PATH) -> Carryover:
         except Exception as exc:  # noqa: BLE001 - the learner's file: report, never crash the setup
             missing = f"{path} does not run ({type(exc).__name__}: {exc})"
     out = Carryover(note=missing or "")
-    for name, fallback_fn in DEFINITIONS.items():
+    for name, fallback_fn in CHAPTER4.items():
         fn = loaded.get(name)
         if missing is not None:
             problem = "no file to load yours from"

@@ -12,8 +12,9 @@ import course
 from course import carryover
 from course.exercises import get_spec
 from course.exercises.ch05 import harness
-from course.reference import descent, fallback, recipes
-from course.reference.network import Network, backprop_mse, backprop_softmax, init_params, n_layers
+from course.reference import descent, recipes
+from course.reference.network import (CHAPTER4, NAMES, Network, backprop_mse, backprop_softmax, init_params,
+                                      n_layers)
 
 
 def _numeric_grads(net, params, X, Y, h=1e-6):
@@ -88,39 +89,21 @@ def test_bad_parameters_and_settings_are_named():
         init_params([3, 2], rng=3)
 
 
-def test_fallback_definitions_agree_with_the_course_layers():
-    rng = np.random.default_rng(4)
-    W, b, A, dZ = rng.normal(size=(3, 4)), rng.normal(size=(3, 1)), rng.normal(size=(4, 5)), rng.normal(size=(3, 5))
-    layer = course.Linear.from_params(W, b)
-    np.testing.assert_allclose(fallback.linear_forward(W, b, A), layer.forward(A))
-    dA, dW, db = fallback.linear_backward(dZ, A, W)
-    np.testing.assert_allclose(dA, layer.backward(dZ))
-    np.testing.assert_allclose(dW, layer.dW)
-    np.testing.assert_allclose(db, layer.db)
-    for name, cls in (("sigmoid_backward", course.Sigmoid), ("tanh_backward", course.Tanh),
-                      ("relu_backward", course.ReLU)):
-        act = cls()
-        act.forward(A)
-        np.testing.assert_allclose(fallback.DEFINITIONS[name](A, A), act.backward(A), err_msg=name)
-    assert set(fallback.DEFINITIONS) == set(fallback.NAMES)
+def test_the_course_functions_a_network_falls_back_on_are_chapter4s_answers():
+    from course.exercises import get_spec
+
+    for name in NAMES:
+        assert CHAPTER4[name] is get_spec(f"ch04.{name}").reference, name
 
 
-def test_chapter4_references_agree_with_the_definitions_chapter5_falls_back_on():
-    """When chapter 4's exercises exist, their answers and the fall-back must be the same functions."""
-    from course.checking.compare import compare
-    from course.exercises import all_specs
-
-    specs = {s.name: s for s in all_specs()}
-    present = [n for n in fallback.NAMES if f"ch04.{n}" in specs and specs[f"ch04.{n}"].call is None]
-    if not present:
-        pytest.skip("chapter 4's exercises are not registered")
-    for name in present:
-        spec = specs[f"ch04.{name}"]
-        for case in spec.public_cases():
-            expected = spec.reference(*copy.deepcopy(case.args))
-            problem, _ = compare(fallback.DEFINITIONS[name](*copy.deepcopy(case.args)), expected,
-                                 rtol=1e-10, atol=1e-12)
-            assert problem is None, (name, case.label, problem)
+def test_a_softmax_network_hands_chapter4s_backward_one_hot_columns():
+    rng = np.random.default_rng(8)
+    params, X, y = init_params([3, 4, 3], rng=rng), rng.normal(size=(3, 5)), rng.integers(0, 3, 5)
+    C_labels, g_labels = backprop_softmax(params, X, y)
+    C_onehot, g_onehot = backprop_softmax(params, X, course.one_hot(y, 3))
+    assert C_labels == pytest.approx(C_onehot)
+    for k in params:
+        np.testing.assert_array_equal(g_labels[k], g_onehot[k])
 
 
 def test_one_batch_of_everything_takes_the_notes_step():
@@ -203,7 +186,7 @@ def _fake_check(name, fn):
         args = (rng.normal(size=(2, 3)), rng.normal(size=(2, 1)), rng.normal(size=(3, 4)))
     else:
         args = (rng.normal(size=(2, 4)), rng.normal(size=(2, 4)))
-    return None if np.allclose(fn(*args), fallback.DEFINITIONS[name](*args)) else "it fails its check"
+    return None if np.allclose(fn(*args), CHAPTER4[name](*args)) else "it fails its check"
 
 
 def test_save_then_load_uses_passing_functions_and_falls_back_on_the_rest(tmp_path, monkeypatch):
@@ -216,7 +199,7 @@ def test_save_then_load_uses_passing_functions_and_falls_back_on_the_rest(tmp_pa
     assert "def linear_forward" in text and "def tanh_backward" not in text
     loaded = carryover.load_chapter4(tmp_path / "my_backprop.py")
     assert loaded.yours == ["linear_forward"] and loaded.functions["linear_forward"].__module__ != __name__
-    assert loaded.functions["tanh_backward"] is fallback.DEFINITIONS["tanh_backward"]
+    assert loaded.functions["tanh_backward"] is CHAPTER4["tanh_backward"]
     assert "yours" in repr(loaded) and "1 of 7" in repr(loaded)
 
 
@@ -231,7 +214,7 @@ def test_load_checks_again_and_survives_a_broken_or_missing_file(tmp_path, monke
     assert broken.yours == [] and "does not run" in broken.note and "boom" in repr(broken)
     missing = carryover.load_chapter4(tmp_path / "nothing.py")
     assert missing.yours == [] and "not found" in missing.note
-    assert len(missing.functions) == len(fallback.NAMES)
+    assert len(missing.functions) == len(NAMES)
     X, Y = np.random.default_rng(0).normal(size=(2, 3)), np.zeros((1, 3))
     params = init_params([2, 2, 1], rng=np.random.default_rng(1))
     assert missing.network("tanh", "mse")(params, X, Y)[0] == backprop_mse(params, X, Y)[0]

@@ -22,7 +22,8 @@ Backward, from the loss's gradient ``dZ^L`` down::
 
 Which versions of ``linear_forward``, ``linear_backward``, ``<f>_backward`` and the loss's
 backward are used is the ``functions`` mapping: the learner's own chapter-4 functions
-(:mod:`course.carryover`) or the course's (:mod:`course.reference.fallback`).
+(:mod:`course.carryover`) or the course's, the answers of chapter 4's exercises
+(:mod:`course.reference.backprop`, :data:`CHAPTER4`).
 """
 from __future__ import annotations
 
@@ -32,10 +33,17 @@ from typing import Any, Callable
 
 import numpy as np
 
-from course import mse_loss, relu, sigmoid, softmax_cross_entropy
-from course.reference import fallback
+from course import mse_loss, one_hot, relu, sigmoid, softmax_cross_entropy
+from course.reference import backprop as chapter4
 
-__all__ = ["HIDDEN", "LOSSES", "Network", "init_params", "n_layers", "backprop_mse", "backprop_softmax"]
+__all__ = ["NAMES", "CHAPTER4", "HIDDEN", "LOSSES", "Network", "init_params", "n_layers", "backprop_mse",
+           "backprop_softmax"]
+
+#: the chapter-4 functions a network is built from, in the order chapter 4 teaches them
+NAMES: tuple[str, ...] = ("linear_forward", "linear_backward", "sigmoid_backward", "tanh_backward",
+                          "relu_backward", "mse_backward", "softmax_cross_entropy_backward")
+#: name -> the course's version (the answer of chapter 4's exercise of that name)
+CHAPTER4: dict[str, Callable[..., Any]] = {name: getattr(chapter4, name) for name in NAMES}
 
 #: hidden activations: name -> forward function (its backward is ``<name>_backward``)
 HIDDEN: dict[str, Callable[[np.ndarray], np.ndarray]] = {"tanh": np.tanh, "sigmoid": sigmoid, "relu": relu}
@@ -105,8 +113,7 @@ class Network:
         The loss of the (linear) output ``Z^L``.
     functions : mapping of str -> callable, optional
         Chapter-4 functions by name (``linear_forward``, ``linear_backward``, ``<hidden>_backward``,
-        the loss's backward); a missing name, or ``None``, uses the course's
-        (:data:`course.reference.fallback.DEFINITIONS`).
+        the loss's backward); a missing name, or ``None``, uses the course's (:data:`CHAPTER4`).
     """
 
     hidden: str = "tanh"
@@ -121,7 +128,7 @@ class Network:
 
     def resolved(self) -> dict[str, Callable[..., Any]]:
         """Every chapter-4 function by name: from ``functions`` where given, else the course's."""
-        return {**fallback.DEFINITIONS, **(self.functions or {})}
+        return {**CHAPTER4, **(self.functions or {})}
 
     def forward(self, params: Mapping[str, np.ndarray], X: np.ndarray) -> tuple[np.ndarray, list]:
         """The output ``Z^L`` ``(n_L, m)`` and the cache ``[(A^{l-1}, Z^l) for l = 1..L]``."""
@@ -148,7 +155,8 @@ class Network:
         out, cache = self._forward(params, X, fns)
         loss_value, backward_name = LOSSES[self.loss]
         C = loss_value(out, Y)[0]
-        dZ = fns[backward_name](out, Y)
+        targets = one_hot(Y, out.shape[0]) if self.loss == "softmax" and np.ndim(Y) == 1 else Y
+        dZ = fns[backward_name](out, targets)     # chapter 4's backward takes (k, m) target columns
         linear_backward, f_backward = fns["linear_backward"], fns[f"{self.hidden}_backward"]
         grads: dict[str, np.ndarray] = {}
         for l in range(len(cache), 0, -1):

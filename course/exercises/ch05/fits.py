@@ -79,15 +79,15 @@ def _overfit_too_long(X, y, rng, backprop):
     return _train(init_params([X.shape[0], 32, 10], rng=rng), X, y, 1.0, 310, X.shape[1], backprop)
 
 
-def _overfit_notes_loop(X, y, rng, backprop):
-    """The notes' algorithm: sum the examples' gradients, then one step with lr / T."""
-    params, T = init_params([X.shape[0], 32, 10], rng=rng), X.shape[1]
-    for _ in range(150):
-        sums = {k: np.zeros_like(p) for k, p in params.items()}
-        for t in range(T):
-            _, grads = backprop(params, X[:, t:t + 1], y[t:t + 1])
-            sums = {k: sums[k] + grads[k] for k in sums}
-        params = {k: p - (1.0 / T) * sums[k] for k, p in params.items()}
+def _overfit_until_converged(X, y, rng, backprop):
+    """The notes' "until converged": full-batch steps in place until the loss is small enough."""
+    params = init_params([X.shape[0], 32, 10], rng=rng)
+    for _ in range(300):
+        C, grads = backprop(params, X, y)
+        if C < 0.005:
+            break
+        for k in params:
+            params[k] -= 1.0 * grads[k]
     return params
 
 
@@ -162,7 +162,7 @@ OVERFIT_TINY_BATCH = _fit_spec(
         Bug("over the epoch budget", "The loss got there, but with more passes over the batch than "
             "the budget allows: take bigger steps or fewer epochs. " + _TARGET_NOTE, _overfit_too_long),
     ),
-    shortcuts=(_overfit_delegates,), variants=(_overfit_notes_loop,),
+    shortcuts=(_overfit_delegates,), variants=(_overfit_until_converged,),
 )
 
 FIT_XOR = _fit_spec(

@@ -220,9 +220,13 @@ def test_load_checks_again_and_survives_a_broken_or_missing_file(tmp_path, monke
     assert missing.network("tanh", "mse")(params, X, Y)[0] == backprop_mse(params, X, Y)[0]
 
 
-def test_the_real_check_refuses_functions_without_a_chapter4_exercise_or_that_fail():
-    problem = carryover._check("tanh_backward", tanh_backward)
-    assert problem is not None      # either no ch04 exercise yet, or the wrong derivative fails it
+def test_with_the_real_chapter4_checks_a_right_function_is_yours_and_a_wrong_one_is_not(tmp_path):
+    saved = carryover.save_chapter4({"linear_forward": linear_forward, "tanh_backward": tanh_backward},
+                                    tmp_path / "my_backprop.py")
+    assert saved.yours == ["linear_forward"] and "fails its check" in saved.origin["tanh_backward"]
+    loaded = carryover.load_chapter4(tmp_path / "my_backprop.py")
+    assert loaded.yours == ["linear_forward"]
+    assert "passes ch04.linear_forward" in loaded.origin["linear_forward"]
 
 
 def test_yours_or_course_picks_a_passing_answer_and_says_so():

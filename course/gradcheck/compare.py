@@ -30,8 +30,9 @@ analytic slope lies between them (a valid subgradient: relu at 0, |x| at 0,
 max with ties). Kinks exactly at ``x`` are recorded even when the central
 difference happens to agree.
 
-This module holds the comparison (``judge``) and the exhaustive check;
-random directions and bisection are in :mod:`course.gradcheck.directional`.
+This module holds the comparison (``judge``); the entry-by-entry check is in
+:mod:`course.gradcheck.exhaustive`, random directions and bisection in
+:mod:`course.gradcheck.directional`.
 """
 from __future__ import annotations
 
@@ -40,15 +41,14 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["Probe", "Entry", "Kink", "TensorCheck", "check_exhaustive", "check_columns"]
+__all__ = ["Probe", "Entry", "Kink", "TensorCheck", "judge", "wrong_entry", "entry_index"]
 
-_NOISE_ULPS = 64.0      # rounding allowance, in units of eps, per evaluation
-_SCALE_ULPS = 16.0      # and per analytic entry, in units of eps of the tensor's largest entry
+NOISE_ULPS = 64.0      # rounding allowance, in units of eps, per evaluation
+SCALE_ULPS = 16.0      # and per analytic entry, in units of eps of the tensor's largest entry
 _LEVELS = 3             # steps t, t/4, t/16 for every disagreeing column
 _MAX_LEVELS = 12        # and down to t/4**11 while a column's values have not converged
-_JUMP = 1e-3            # a slope jump larger than this (relative) is a kink
+JUMP = 1e-3            # a slope jump larger than this (relative) is a kink
 _BRACKET = 0.05         # slack when testing a value against [left, right]
-_KEPT = 100             # wrong entries kept per exhaustively checked tensor (worst first)
 
 
 @dataclass(kw_only=True)
@@ -207,8 +207,8 @@ def _measure(p: Probe, v: np.ndarray, t: float, support: np.ndarray | None):
     left, right = (p.f0 - fm) / t, (fp - p.f0) / t
     rounding = p.eps_numeric * (np.abs(fp) + np.abs(fm) + np.abs(p.f0)) + p.eps_analytic * jd_abs
     if support is not None and support.size == 1:  # one entry: rounding at the tensor's scale too
-        rounding = rounding + p.eps_analytic * _SCALE_ULPS / _NOISE_ULPS * p.analytic_scale() * np.abs(d[support])
-    noise = _NOISE_ULPS * rounding / (2 * t)
+        rounding = rounding + p.eps_analytic * SCALE_ULPS / NOISE_ULPS * p.analytic_scale() * np.abs(d[support])
+    noise = NOISE_ULPS * rounding / (2 * t)
     return a, c, left, right, noise, d
 
 
@@ -253,7 +253,7 @@ def judge(p: Probe, v: np.ndarray, t0: float, *, scale_of: Callable, ref: np.nda
             ok_k |= (np.abs(a - rich) <= tol) & (np.abs(rich - prev_r) <= tol)
         # relative error, with the absolute allowances expressed on the same scale (<= rtol iff it passes)
         err_k = np.abs(a - c) / np.maximum(scale + (atol + noise) / max(rtol, 1e-300), 1e-300)
-        large = jump > _JUMP * ref + tol
+        large = jump > JUMP * ref + tol
         if k == 0:
             first_a, first_d = a, d
             ok, best, err, persist = ok_k, c, err_k, large
@@ -280,101 +280,6 @@ def judge(p: Probe, v: np.ndarray, t0: float, *, scale_of: Callable, ref: np.nda
     kink = (persist & (k > 1) & ok) | in_bracket
     return _Verdict(ok=ok | in_bracket, kink=kink, a=first_a, c=best, left=left, right=right,
                     error=np.where(kink, 0.0, err), d=first_d)
-
-
-def _steps(p: Probe) -> np.ndarray:
-    return np.cbrt(p.eps_numeric) * np.maximum(1.0, np.abs(p.base.ravel()))
-
-
-def check_exhaustive(p: Probe, *, rtol: float, atol: float) -> TensorCheck:
-    """Perturb every entry of the tensor in turn (``2 * size`` evaluations and more where needed)."""
-    n_out, n = p.analytic.shape
-    start = p.calls[0]
-    steps = _steps(p)
-    ref = np.abs(p.analytic).max(axis=1) if n else np.zeros(n_out)
-    scale = lambda a, c, d, t: np.maximum(np.abs(a), np.abs(c))  # noqa: E731
-    numeric, errors, closer = _first_level(p, steps, ref=ref, rtol=rtol, atol=atol)
-    wrong = np.zeros((n_out, n), dtype=bool)
-    out = TensorCheck(p.name, p.base.shape, "exhaustive")
-    for j in closer:
-        v = np.zeros(n)
-        v[j] = 1.0
-        verdict = judge(p, v.reshape(p.base.shape), float(steps[j]), scale_of=scale, ref=ref,
-                         rtol=rtol, atol=atol, support=np.array([j]))
-        # express the slopes per unit of x_j (the step actually taken may differ from h_j by rounding)
-        unit = verdict.d[j] / (2 * steps[j])
-        numeric[:, j] = np.where(verdict.kink, p.analytic[:, j], verdict.c / unit)
-        wrong[:, j] = ~verdict.ok
-        errors[:, j] = verdict.error
-        for i in np.flatnonzero(verdict.kink):
-            out.kinks.append(Kink(index=entry_index(p, i, j), analytic=float(p.analytic[i, j]),
-                                  left=float(verdict.left[i] / unit), right=float(verdict.right[i] / unit)))
-    out.numeric = numeric
-    out.wrong = wrong
-    out.passed = not wrong.any()
-    out.n_wrong = int(wrong.sum())
-    out.max_error = float(errors.max()) if errors.size else 0.0
-    order = np.argsort(-np.where(wrong, errors, -1.0), axis=None, kind="stable")[: min(out.n_wrong, _KEPT)]
-    for flat in order:  # worst first
-        i, j = divmod(int(flat), n)
-        out.entries.append(wrong_entry(entry_index(p, i, j), p.analytic[i, j], numeric[i, j]))
-    out.evaluations = p.calls[0] - start
-    return out
-
-
-def _first_level(p: Probe, steps: np.ndarray, *, ref: np.ndarray, rtol: float,
-                 atol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The first level of :func:`judge` for every column at once: ``2 n`` evaluations in one plain loop.
-
-    Each entry is set in place (no vector of the tensor's size is built per entry), and the
-    comparison is done for all columns together. Returns the numeric Jacobian, the relative
-    errors, and the columns that need a closer look (a disagreement or a large one-sided jump),
-    which :func:`judge` then examines one by one.
-    """
-    n_out, n = p.analytic.shape
-    base = p.base.ravel()
-    xp = (base + steps).astype(p.store).astype(np.float64)
-    xm = (base - steps).astype(p.store).astype(np.float64)
-    fp, fm = np.empty((n_out, n)), np.empty((n_out, n))
-    at = p.at_entry()
-    for j in range(n):
-        fp[:, j] = at(j, xp[j])
-        fm[:, j] = at(j, xm[j])
-    d = xp - xm
-    a = p.analytic * (d / (2 * steps))
-    c = (fp - fm) / (2 * steps)
-    f0 = p.f0.reshape(n_out, 1)
-    jump = np.abs((fp - f0) / steps - (f0 - fm) / steps)
-    rounding = p.eps_numeric * (np.abs(fp) + np.abs(fm) + np.abs(f0)) + p.eps_analytic * (
-        np.abs(p.analytic) + _SCALE_ULPS / _NOISE_ULPS * p.analytic_scale()[:, None]) * d
-    noise = _NOISE_ULPS * rounding / (2 * steps)
-    scale = np.maximum(np.abs(a), np.abs(c))
-    tol = atol + rtol * scale + noise
-    ok = np.abs(a - c) <= tol
-    large = jump > _JUMP * ref.reshape(n_out, 1) + tol
-    errors = np.abs(a - c) / np.maximum(scale + (atol + noise) / max(rtol, 1e-300), 1e-300)
-    closer = np.flatnonzero((~ok | large).any(axis=0))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        numeric = np.where(d != 0, (fp - fm) / d, 0.0)
-    return numeric, errors, closer
-
-
-def check_columns(p: Probe, columns: list[int], *, rtol: float, atol: float) -> list[Entry]:
-    """Exhaustive check of a few input entries ``columns`` (all outputs); the wrong entries."""
-    n = p.analytic.shape[1]
-    steps = _steps(p)
-    ref = np.abs(p.analytic).max(axis=1)
-    scale = lambda a, c, d, t: np.maximum(np.abs(a), np.abs(c))  # noqa: E731
-    entries = []
-    for j in columns:
-        v = np.zeros(n)
-        v[j] = 1.0
-        verdict = judge(p, v.reshape(p.base.shape), float(steps[j]), scale_of=scale, ref=ref,
-                         rtol=rtol, atol=atol, support=np.array([j]))
-        unit = verdict.d[j] / (2 * steps[j])
-        for i in np.flatnonzero(~verdict.ok):
-            entries.append(wrong_entry(entry_index(p, i, j), p.analytic[i, j], verdict.c[i] / unit))
-    return entries
 
 
 def wrong_entry(index: tuple[int, ...], analytic: float, numeric: float) -> Entry:

@@ -10,7 +10,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from course.gradcheck.directional import check_directional, random_direction
-from course.gradcheck.compare import Probe, TensorCheck, check_columns
+from course.gradcheck.compare import Probe, TensorCheck
+from course.gradcheck.exhaustive import check_columns
 from course.gradcheck.prepare import as_analytic, check_options, choose_rtol, computes_in_float32, eps_of
 from course.gradcheck.elementwise import as_elementwise
 from course.gradcheck.run import DIRECTIONS, MAX_ENTRIES, finish, not_run, run, use_directional

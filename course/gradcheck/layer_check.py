@@ -13,22 +13,20 @@ from typing import Any, Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course.gradcheck.compare import Probe, TensorCheck
+from course.gradcheck.compare import TensorCheck
 from course.gradcheck.prepare import (
     as_analytic,
     changed_parameters,
     check_options,
     check_protocol,
-    choose_rtol,
     float32_values,
-    eps_of,
     gradients_of,
     other_input,
     parameters_of,
     restore,
 )
-from course.gradcheck.parameters import accumulating, fast_path, phi_param, screen_jointly
-from course.gradcheck.run import auto_mode, finish, not_run, run
+from course.gradcheck.parameters import accumulating, check_tensors, fast_path, phi_param
+from course.gradcheck.run import finish, not_run
 from course.gradcheck.locate import locate, name_activation, name_untransposed
 from course.gradcheck.report import GradcheckResult
 from course.gradcheck.numeric import InputModifiedError, as_point, call_checked, as_output
@@ -122,7 +120,7 @@ def _check_layer(layer: Any, x64: np.ndarray, *, mode: str, rtol: float | None, 
                 tensors.append((key, p, p.dtype, grads.get(key),
                                 phi_param(layer.forward, p, saved[key], x64, g, "layer.forward"), out_raw,
                                 *fast_path(layer.forward, p, saved[key], x64, g, out, "layer.forward")))
-        result.checks = _check_tensors(tensors, grads_keys=set(grads), mode=mode, rng=rng, rtol=rtol,
+        result.checks = check_tensors(tensors, grads_keys=set(grads), mode=mode, rng=rng, rtol=rtol,
                                        atol=atol, batch=batch, result=result, owner="layer",
                                        joint=(layer.forward, x64, g, out, saved))
         if not params and not result.checks[0].passed and out.shape == x64.shape:
@@ -209,7 +207,7 @@ def gradcheck_model(
             tensors.append((key, p, p.dtype, grads.get(key), phi_param(model.forward, p, saved[key], X64, dout,
                                                                        "model.forward"), out_raw,
                             *fast_path(model.forward, p, saved[key], X64, dout, out, "model.forward")))
-        result.checks = _check_tensors(tensors, grads_keys=set(grads), mode=mode, rng=rng, rtol=rtol,
+        result.checks = check_tensors(tensors, grads_keys=set(grads), mode=mode, rng=rng, rtol=rtol,
                                        atol=atol, batch=batch, result=result, owner="model",
                                        joint=(model.forward, X64, dout, out, saved))
         if not result.checks[0].passed:
@@ -277,71 +275,3 @@ def _loss(loss_fn: Callable, out: np.ndarray, Y: np.ndarray) -> tuple[float, Any
     if loss.size != 1:
         raise ValueError(f"loss_fn: expected a scalar loss, got an array of shape {loss.shape}")
     return float(loss.reshape(())), value[1]
-
-
-def _check_tensors(tensors: list, *, grads_keys: set, mode: str, rng: np.random.Generator, rtol: float | None,
-                   atol: float, batch: int | None, result: GradcheckResult, owner: str,
-                   joint: tuple | None = None) -> list[TensorCheck]:
-    """Build a probe per (name, values, store dtype, analytic, phi, output) and check it.
-
-    ``joint = (forward, x, g, out, saved parameters)``: in ``"auto"`` mode on a large layer or model, the
-    parameters are first checked together along one direction (:func:`screen_jointly`).
-    """
-    checks = []
-    mode = auto_mode(mode, sum(int(np.size(t[1])) for t in tensors))
-    screened = {}
-    if mode == "auto-large" and joint is not None:
-        screened = _screen(tensors, joint, grads_keys=grads_keys, rng=rng, rtol=rtol, atol=atol)
-    for name, values, store, raw, phi, y_raw, *fast in tensors:
-        if name in screened:
-            checks.append(screened[name])
-            continue
-        entry, f0, x_in = fast if fast else (None, None, None)
-        shape = values.shape
-        if name not in ("x", "dout") and name not in grads_keys:
-            checks.append(not_run(name, shape, "missing", f"{owner}.gradients() has no entry {name!r}: "
-                                  f"backward must set a gradient for every parameter"))
-            continue
-        analytic, bad = as_analytic(raw, shape, f"the gradient for {name}")
-        if bad is not None:
-            checks.append(not_run(name, shape, bad.name, bad.message))
-            continue
-        eps_num = eps_of(store, np.asarray(y_raw).dtype)
-        eps_an = eps_of(np.asarray(raw).dtype)
-        tol, note = choose_rtol(rtol, eps_num, eps_an, name)
-        if note and note not in result.notes:
-            result.notes.append(note)
-        base = np.array(values, dtype=np.float64)
-        probe = Probe(name=name, base=base, analytic=analytic.reshape(1, -1), evaluate=phi, store=np.dtype(store),
-                      eps_numeric=eps_num, eps_analytic=eps_an, f0=f0 if f0 is not None else phi(base),
-                      entry=entry)
-        try:
-            checks.append(run(probe, analytic, mode, rng, tol, atol, batch))
-            if x_in is not None and not np.array_equal(x_in[0], x_in[1], equal_nan=True):
-                raise InputModifiedError(f"{owner}.forward: modified its input x in place; a forward pass "
-                                         f"must leave its input unchanged (work on a copy, avoid +=)")
-        except InputModifiedError as exc:
-            checks.append(not_run(name, shape, "mutation", str(exc)))
-    return checks
-
-
-def _screen(tensors: list, joint: tuple, *, grads_keys: set, rng: np.random.Generator, rtol: float | None,
-            atol: float) -> dict[str, TensorCheck]:
-    """The parameters' checks if they pass together along one direction (float64 only), else ``{}``."""
-    forward, x, g, out, saved = joint
-    params = []
-    for name, values, store, raw, *_ in tensors:
-        if name in ("x", "dout"):
-            continue
-        if name not in grads_keys or np.dtype(store) != np.float64 or np.asarray(raw).dtype != np.float64:
-            return {}
-        analytic, bad = as_analytic(raw, values.shape, f"the gradient for {name}")
-        if bad is not None:
-            return {}
-        params.append((name, values, saved[name], analytic))
-    if not params or np.asarray(out).dtype != np.float64:
-        return {}
-    checks = screen_jointly(params, forward, x, g, out, rng=rng, rtol=1e-6 if rtol is None else float(rtol),
-                            atol=atol)
-    return {} if checks is None else {c.name: c for c in checks}
-

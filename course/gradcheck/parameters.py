@@ -14,11 +14,12 @@ import numpy as np
 
 from course.gradcheck.compare import Probe, TensorCheck
 from course.gradcheck.directional import check_directional
-from course.gradcheck.numeric import as_output, call_checked
-from course.gradcheck.prepare import gradients_of
-from course.gradcheck.run import not_run
+from course.gradcheck.numeric import InputModifiedError, as_output, call_checked
+from course.gradcheck.prepare import as_analytic, choose_rtol, eps_of, gradients_of
+from course.gradcheck.report import GradcheckResult
+from course.gradcheck.run import auto_mode, not_run, run
 
-__all__ = ["accumulating", "fast_path", "phi_param", "screen_jointly"]
+__all__ = ["accumulating", "check_tensors", "fast_path", "phi_param", "screen", "screen_jointly"]
 
 
 def accumulating(obj: Any, x: np.ndarray, dout: np.ndarray, first: dict[str, Any], owner: str,
@@ -155,3 +156,71 @@ def screen_jointly(tensors: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]
         check.note = "" if k else f"checked together with the other parameters along one random direction"
         checks.append(check)
     return checks
+
+
+def check_tensors(tensors: list, *, grads_keys: set, mode: str, rng: np.random.Generator, rtol: float | None,
+                   atol: float, batch: int | None, result: GradcheckResult, owner: str,
+                   joint: tuple | None = None) -> list[TensorCheck]:
+    """Build a probe per (name, values, store dtype, analytic, phi, output) and check it.
+
+    ``joint = (forward, x, g, out, saved parameters)``: in ``"auto"`` mode on a large layer or model, the
+    parameters are first checked together along one direction (:func:`screen_jointly`).
+    """
+    checks = []
+    mode = auto_mode(mode, sum(int(np.size(t[1])) for t in tensors))
+    screened = {}
+    if mode == "auto-large" and joint is not None:
+        screened = screen(tensors, joint, grads_keys=grads_keys, rng=rng, rtol=rtol, atol=atol)
+    for name, values, store, raw, phi, y_raw, *fast in tensors:
+        if name in screened:
+            checks.append(screened[name])
+            continue
+        entry, f0, x_in = fast if fast else (None, None, None)
+        shape = values.shape
+        if name not in ("x", "dout") and name not in grads_keys:
+            checks.append(not_run(name, shape, "missing", f"{owner}.gradients() has no entry {name!r}: "
+                                  f"backward must set a gradient for every parameter"))
+            continue
+        analytic, bad = as_analytic(raw, shape, f"the gradient for {name}")
+        if bad is not None:
+            checks.append(not_run(name, shape, bad.name, bad.message))
+            continue
+        eps_num = eps_of(store, np.asarray(y_raw).dtype)
+        eps_an = eps_of(np.asarray(raw).dtype)
+        tol, note = choose_rtol(rtol, eps_num, eps_an, name)
+        if note and note not in result.notes:
+            result.notes.append(note)
+        base = np.array(values, dtype=np.float64)
+        probe = Probe(name=name, base=base, analytic=analytic.reshape(1, -1), evaluate=phi, store=np.dtype(store),
+                      eps_numeric=eps_num, eps_analytic=eps_an, f0=f0 if f0 is not None else phi(base),
+                      entry=entry)
+        try:
+            checks.append(run(probe, analytic, mode, rng, tol, atol, batch))
+            if x_in is not None and not np.array_equal(x_in[0], x_in[1], equal_nan=True):
+                raise InputModifiedError(f"{owner}.forward: modified its input x in place; a forward pass "
+                                         f"must leave its input unchanged (work on a copy, avoid +=)")
+        except InputModifiedError as exc:
+            checks.append(not_run(name, shape, "mutation", str(exc)))
+    return checks
+
+
+def screen(tensors: list, joint: tuple, *, grads_keys: set, rng: np.random.Generator, rtol: float | None,
+            atol: float) -> dict[str, TensorCheck]:
+    """The parameters' checks if they pass together along one direction (float64 only), else ``{}``."""
+    forward, x, g, out, saved = joint
+    params = []
+    for name, values, store, raw, *_ in tensors:
+        if name in ("x", "dout"):
+            continue
+        if name not in grads_keys or np.dtype(store) != np.float64 or np.asarray(raw).dtype != np.float64:
+            return {}
+        analytic, bad = as_analytic(raw, values.shape, f"the gradient for {name}")
+        if bad is not None:
+            return {}
+        params.append((name, values, saved[name], analytic))
+    if not params or np.asarray(out).dtype != np.float64:
+        return {}
+    checks = screen_jointly(params, forward, x, g, out, rng=rng, rtol=1e-6 if rtol is None else float(rtol),
+                            atol=atol)
+    return {} if checks is None else {c.name: c for c in checks}
+

@@ -2,7 +2,7 @@
 
 :func:`run` takes a prepared :class:`~course.gradcheck.compare.Probe` (step 1,
 :mod:`course.gradcheck.prepare`), measures the numeric side and compares it entry by entry
-(:func:`~course.gradcheck.compare.check_exhaustive`) or along random directions, locating wrong
+(:func:`~course.gradcheck.exhaustive.check_exhaustive`) or along random directions, locating wrong
 entries by bisection (:func:`~course.gradcheck.directional.check_directional`), then names the
 likely cause (:func:`~course.gradcheck.report.name_cause`). :func:`finish` collects the checks
 into the result that reports them.
@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from course.gradcheck.compare import Probe, TensorCheck, check_exhaustive
+from course.gradcheck.compare import Probe, TensorCheck
+from course.gradcheck.exhaustive import check_exhaustive
 from course.gradcheck.diagnosis import Diagnosis
 from course.gradcheck.directional import check_directional
 from course.gradcheck.report import GradcheckError, GradcheckResult, name_cause

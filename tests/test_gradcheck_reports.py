@@ -322,3 +322,10 @@ def test_exhaustive_mode_costs_two_evaluations_per_entry_and_no_more():
     r = gradcheck_model(net, X, y, softmax_cross_entropy, mode="exhaustive")
     n = sum(p.size for p in net.parameters().values()) + 3 * 32
     assert r and r.evaluations == 2 * n + len(r.checks)
+
+
+def test_float32_work_that_cannot_be_detected_is_said_so_in_the_report():
+    x = np.linspace(-2, 2, 8)
+    f = lambda v: float(np.sum(np.tanh(v.astype(np.float32)) ** 2)) * 1.0000001  # noqa: E731  float32 inside
+    r = gradcheck(f, lambda v: 2 * np.tanh(v) * (1 - np.tanh(v) ** 2) * 1.0000001, x)
+    assert not r and any("could not be detected" in n for n in r.notes)

@@ -139,6 +139,15 @@ def gradcheck(
         check = not_run(name, shape, "mutation", str(exc))
     if elementwise and check.mode != "not run":
         check = as_elementwise(check, derivative, rtol=rtol, atol=atol, batch_size=batch_size)
+    if not check.passed and check.mode != "not run" and eps_num == eps_of(np.float64):
+        flat = check.entries and all(e.numeric == 0.0 for e in check.entries)
+        if flat or check.max_error < 0.05:
+            why = ("the numerical derivative is exactly 0 at the wrong entries: f did not change at all for "
+                   "a step of ~6e-6, as when f rounds to float32 inside. " if flat else "")
+            result.notes.append(f"{why}f's values are float64 and not all float32 numbers, so float32 arithmetic "
+                                f"inside f (converted again before returning) could not be detected: compute f in "
+                                f"float64 for the check, or return its float32 result as float32, so that gradcheck "
+                                f"takes float32 steps and tolerances")
     return finish(result, [check], raise_on_fail)
 
 

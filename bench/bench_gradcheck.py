@@ -34,7 +34,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from environment import blas_line, load_torch  # noqa: E402
+from environment import start  # noqa: E402
 
 from course.gradcheck import gradcheck_model  # noqa: E402
 from course.reference.losses import softmax_cross_entropy  # noqa: E402
@@ -132,10 +132,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="interleaved repeats, median printed (>= 5)")
     parser.add_argument("--max-exhaustive", type=int, default=12_000,
                         help="largest parameter count for the exhaustive comparisons (default 12000)")
-    args = parser.parse_args()
-    torch, torch_line = load_torch()
-    print(blas_line())
-    print(torch_line)
+    args, torch = start(parser)
     print(f"gradcheck_model on 2-layer tanh MLPs, float64, batch {BATCH}, softmax cross-entropy; "
           f"median of {args.repeats} interleaved repeats (seconds); ratio = other / ours")
     print(f"{'model':>5} {'params':>7} | {'check':<11} | {'ours':>8} | {'alternative':<22} {'seconds':>8} "

@@ -33,7 +33,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from environment import blas_line, load_torch  # noqa: E402
+from environment import start  # noqa: E402
 
 from course.reference.losses import mse_loss, softmax_cross_entropy  # noqa: E402
 from course.reference.mlp import MLP  # noqa: E402
@@ -157,10 +157,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="interleaved repeats, median printed (>= 5)")
     parser.add_argument("--examples", type=int, default=60_000, help="examples of the 784-256-10 problem")
-    args = parser.parse_args()
-    torch, torch_line = load_torch()
-    print(blas_line())
-    print(torch_line)
+    args, torch = start(parser)
     print(f"seconds per epoch (runs of 1 epoch of T = {args.examples}, of 20 epochs of the 2 000 points), batch "
           f"{BATCH}, lr {LR}; median of {max(args.repeats, 5)} interleaved repeats; ratio = ours / other")
     print(f"{'problem':<17} {'dtype':<8} {'T':>6} | {'ours':>8} | {'numpy loop':>10} {'ours/loop':>9} | "

@@ -40,3 +40,12 @@ def load_torch():
     torch.set_default_dtype(torch.float64)
     blas = "MKL" if torch.backends.mkl.is_available() else "its own BLAS"
     return torch, f"torch {torch.__version__} on CPU, {torch.get_num_threads()} thread, {blas}"
+
+
+def start(parser) -> tuple:
+    """Parse the command line, load PyTorch and print the environment lines: ``(args, torch or None)``."""
+    args = parser.parse_args()
+    torch, torch_line = load_torch()
+    print(blas_line())
+    print(torch_line)
+    return args, torch

@@ -18,6 +18,7 @@ _KEPT = 100  # wrong entries kept per exhaustively checked tensor (worst first)
 
 
 def steps_of(p: Probe) -> np.ndarray:
+    """The central-difference step of every entry: ``cbrt(eps) * max(1, |x_j|)``."""
     return np.cbrt(p.eps_numeric) * np.maximum(1.0, np.abs(p.base.ravel()))
 
 
@@ -27,17 +28,11 @@ def check_exhaustive(p: Probe, *, rtol: float, atol: float) -> TensorCheck:
     start = p.calls[0]
     steps = steps_of(p)
     ref = np.abs(p.analytic).max(axis=1) if n else np.zeros(n_out)
-    scale = lambda a, c, d, t: np.maximum(np.abs(a), np.abs(c))  # noqa: E731
     numeric, errors, closer = _first_level(p, steps, ref=ref, rtol=rtol, atol=atol)
     wrong = np.zeros((n_out, n), dtype=bool)
     out = TensorCheck(p.name, p.base.shape, "exhaustive")
     for j in closer:
-        v = np.zeros(n)
-        v[j] = 1.0
-        verdict = judge(p, v.reshape(p.base.shape), float(steps[j]), scale_of=scale, ref=ref,
-                         rtol=rtol, atol=atol, support=np.array([j]))
-        # express the slopes per unit of x_j (the step actually taken may differ from h_j by rounding)
-        unit = verdict.d[j] / (2 * steps[j])
+        verdict, unit = _column(p, j, steps, ref=ref, rtol=rtol, atol=atol)
         numeric[:, j] = np.where(verdict.kink, p.analytic[:, j], verdict.c / unit)
         wrong[:, j] = ~verdict.ok
         errors[:, j] = verdict.error
@@ -94,19 +89,29 @@ def _first_level(p: Probe, steps: np.ndarray, *, ref: np.ndarray, rtol: float,
     return numeric, errors, closer
 
 
+def _column(p: Probe, j: int, steps: np.ndarray, *, ref: np.ndarray, rtol: float, atol: float):
+    """:func:`judge` on entry ``j`` alone, and the factor that turns its slopes into per unit of ``x_j``.
+
+    (The step actually taken may differ from ``h_j`` by rounding.)
+    """
+    v = np.zeros(p.analytic.shape[1])
+    v[j] = 1.0
+    verdict = judge(p, v.reshape(p.base.shape), float(steps[j]), scale_of=_entry_scale, ref=ref,
+                    rtol=rtol, atol=atol, support=np.array([j]))
+    return verdict, verdict.d[j] / (2 * steps[j])
+
+
+def _entry_scale(a: np.ndarray, c: np.ndarray, d: np.ndarray, t: float) -> np.ndarray:
+    return np.maximum(np.abs(a), np.abs(c))
+
+
 def check_columns(p: Probe, columns: list[int], *, rtol: float, atol: float) -> list[Entry]:
     """Exhaustive check of a few input entries ``columns`` (all outputs); the wrong entries."""
-    n = p.analytic.shape[1]
     steps = steps_of(p)
     ref = np.abs(p.analytic).max(axis=1)
-    scale = lambda a, c, d, t: np.maximum(np.abs(a), np.abs(c))  # noqa: E731
     entries = []
     for j in columns:
-        v = np.zeros(n)
-        v[j] = 1.0
-        verdict = judge(p, v.reshape(p.base.shape), float(steps[j]), scale_of=scale, ref=ref,
-                         rtol=rtol, atol=atol, support=np.array([j]))
-        unit = verdict.d[j] / (2 * steps[j])
+        verdict, unit = _column(p, j, steps, ref=ref, rtol=rtol, atol=atol)
         for i in np.flatnonzero(~verdict.ok):
             entries.append(wrong_entry(entry_index(p, i, j), p.analytic[i, j], verdict.c[i] / unit))
     return entries

@@ -116,11 +116,16 @@ def plant(net, where, factor):
 
 
 def interleaved(contenders: dict, repeats: int) -> dict:
-    """Median seconds of each contender, timed in turn within every repeat (and the last result)."""
+    """Median seconds of each contender, timed in turn within every repeat (and the last result).
+
+    The order rotates from one repeat to the next, so that no contender always runs first.
+    """
     times = {k: [] for k in contenders}
     results = {}
-    for _ in range(repeats):
-        for name, fn in contenders.items():
+    keys = list(contenders)
+    for r in range(repeats):
+        for name in keys[r % len(keys):] + keys[:r % len(keys)]:  # each contender leads in turn
+            fn = contenders[name]
             start = time.perf_counter()
             results[name] = fn()
             times[name].append(time.perf_counter() - start)

@@ -1,7 +1,7 @@
 """Benchmark: one epoch of ``train_minibatch`` against a hand-written numpy loop and PyTorch.
 
 Each contender trains the same network from the same initial weights on the same batches
-(same shuffling), timed in turn within every repeat (interleaved); the median of ``--repeats``
+(same shuffling), timed in turn within every repeat (interleaved, the order rotating between repeats); the median of ``--repeats``
 (>= 5) is printed with the ratios to ours:
 
 * ``784-256-10`` ReLU, softmax cross-entropy, batch 128, ``--examples`` (default 60 000)
@@ -167,9 +167,10 @@ def main() -> None:
         if torch is not None:
             contenders["torch"] = lambda *a, torch=torch: pytorch(torch, *a)
         times = {k: [] for k in contenders}
-        for _ in range(max(args.repeats, 5)):
-            for key, fn in contenders.items():
-                times[key].append(fn(sizes, act, out_act, X, Y, loss, dtype, EPOCHS[name])[0])
+        keys = list(contenders)
+        for r in range(max(args.repeats, 5)):
+            for key in keys[r % len(keys):] + keys[:r % len(keys)]:  # each contender leads in turn
+                times[key].append(contenders[key](sizes, act, out_act, X, Y, loss, dtype, EPOCHS[name])[0])
         med = {k: statistics.median(v) for k, v in times.items()}
         t_torch = (f"{med['torch']:>8.3f} {med['ours'] / med['torch']:>10.2f}" if "torch" in med
                    else f"{'-':>8} {'(no torch)':>10}")

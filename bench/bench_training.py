@@ -20,8 +20,9 @@ Two problems, both with synthetic data made here (seeded, nothing loaded):
 For each it prints the median seconds per epoch of ``train_per_sample`` (one
 column at a time, as in the notes) and of ``train_minibatch`` with batch sizes
 32 and the whole set, and the speed-up over the per-sample loop. Both do the same
-arithmetic; the difference is Python overhead per example (and the library's
-input checks, run on every layer call) against a few large matrix products.
+arithmetic; the difference is Python overhead per example against a few large matrix
+products (the inputs are checked once, at the start). ``bench/bench_trainer.py`` compares
+``train_minibatch`` with a hand-written numpy loop and PyTorch.
 """
 from __future__ import annotations
 

@@ -17,7 +17,9 @@ An output passes when ``|a - c| <= atol + rtol * scale + noise``, where
 relative to the whole gradient, so one wrong entry among many still shows,
 and never to ``|<g, v>|``, which can be unluckily small), and ``noise``
 bounds the rounding in the evaluations (``64 eps |y| / t``) and in the
-analytic product (``64 eps_J |J| |x+ - x-| / (2t)``).
+analytic product (``64 eps_J |J| |x+ - x-| / (2t)``); a single entry is also allowed
+``16 eps_J max|J|``, the rounding of the tensor's scale (a float32 derivative computed with
+cancellation, such as ``2 t (1 - t**2)`` at ``t = tanh(7)``, is exact only to that).
 
 A column that fails is looked at more closely, at steps ``t/4`` and ``t/16``:
 it passes if a smaller step (or a Richardson extrapolation of two steps)
@@ -28,8 +30,9 @@ analytic slope lies between them (a valid subgradient: relu at 0, |x| at 0,
 max with ties). Kinks exactly at ``x`` are recorded even when the central
 difference happens to agree.
 
-This module holds the comparison (``judge``) and the exhaustive check;
-random directions and bisection are in :mod:`course.gradcheck.directional`.
+This module holds the comparison (``judge``); the entry-by-entry check is in
+:mod:`course.gradcheck.exhaustive`, random directions and bisection in
+:mod:`course.gradcheck.directional`.
 """
 from __future__ import annotations
 
@@ -38,13 +41,14 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["Probe", "Entry", "Kink", "TensorCheck", "check_exhaustive", "check_columns"]
+__all__ = ["Probe", "Entry", "Kink", "TensorCheck", "judge", "wrong_entry", "entry_index"]
 
-_NOISE_ULPS = 64.0      # rounding allowance, in units of eps, per evaluation
-_LEVELS = 3             # steps t, t/4, t/16
-_JUMP = 1e-3            # a slope jump larger than this (relative) is a kink
+NOISE_ULPS = 64.0      # rounding allowance, in units of eps, per evaluation
+SCALE_ULPS = 16.0      # and per analytic entry, in units of eps of the tensor's largest entry
+_LEVELS = 3             # steps t, t/4, t/16 for every disagreeing column
+_MAX_LEVELS = 12        # and down to t/4**11 while a column's values have not converged
+JUMP = 1e-3            # a slope jump larger than this (relative) is a kink
 _BRACKET = 0.05         # slack when testing a value against [left, right]
-_KEPT = 100             # wrong entries kept per exhaustively checked tensor (worst first)
 
 
 @dataclass(kw_only=True)
@@ -67,6 +71,10 @@ class Probe:
         Machine epsilon of the evaluations and of the analytic values.
     f0 : (n_out,) ndarray
         ``evaluate(base)``.
+    entry : callable, optional
+        ``entry(j, value)``: ``evaluate`` with flat entry ``j`` set to ``value`` (a fast path).
+    value_scale : float or (n_out,) ndarray
+        The function's values per entry of ``x`` and per unit of ``x`` (see :meth:`analytic_scale`).
     """
 
     name: str
@@ -78,6 +86,51 @@ class Probe:
     eps_analytic: float
     f0: np.ndarray
     calls: list[int] = field(default_factory=lambda: [0])
+    entry: Callable[[int, float], np.ndarray] | None = None
+    value_scale: np.ndarray | float = 0.0
+    _abs: np.ndarray | None = field(default=None, repr=False)
+
+    def abs_analytic(self) -> np.ndarray:
+        """``|analytic|``, computed once."""
+        if self._abs is None:
+            self._abs = np.abs(self.analytic)
+        return self._abs
+
+    def analytic_scale(self) -> np.ndarray:
+        """The scale at which the analytic values are rounded, per output row.
+
+        ``max |analytic|`` over the row, or ``value_scale`` if larger: a derivative computed
+        with cancellation (``1 - tanh(x)**2`` near ``tanh(x) = 1``) is rounded at the scale of
+        its intermediate values, which the function's own values per entry of ``x`` estimate.
+        """
+        top = self.abs_analytic().max(axis=1) if self.analytic.size else np.zeros(self.analytic.shape[0])
+        return np.maximum(top, self.value_scale)
+
+    def at_entry(self) -> Callable[[int, float], np.ndarray]:
+        """``(j, value) -> evaluate(base with flat entry j set to value)``, counting the calls.
+
+        Uses ``entry`` when the probe has one (a live parameter set in place, no copies);
+        otherwise one working copy of ``base`` is changed and restored entry by entry.
+        """
+        calls = self.calls
+        if self.entry is not None:
+            entry = self.entry
+
+            def at(j: int, value: float) -> np.ndarray:
+                calls[0] += 1
+                return entry(j, value)
+            return at
+        work, flat_base, evaluate = self.base.copy(), self.base.ravel(), self.evaluate
+        flat = work.reshape(-1)
+
+        def at(j: int, value: float) -> np.ndarray:
+            calls[0] += 1
+            flat[j] = value
+            try:
+                return evaluate(work)
+            finally:
+                flat[j] = flat_base[j]
+        return at
 
     def __call__(self, values: np.ndarray) -> np.ndarray:
         self.calls[0] += 1
@@ -120,6 +173,7 @@ class TensorCheck:
     localised: bool = True
     complete: bool = False                  # directional: the bisection searched every entry
     numeric: np.ndarray | None = None       # exhaustive: full numeric Jacobian
+    wrong: np.ndarray | None = None         # exhaustive: which entries of it are wrong (bool, its shape)
     projections: list[tuple[float, float, np.ndarray]] = field(default_factory=list)  # (a, c, w), a = <g, w>
     diagnosis: object = None
     note: str = ""
@@ -138,20 +192,23 @@ class _Verdict:
 
 
 def _measure(p: Probe, v: np.ndarray, t: float, support: np.ndarray | None):
-    xp = (p.base + t * v).astype(p.store).astype(np.float64)
-    xm = (p.base - t * v).astype(p.store).astype(np.float64)
+    xp, xm = p.base + t * v, p.base - t * v
+    if p.store != np.float64:  # the points as the tensor can store them
+        xp, xm = xp.astype(p.store).astype(np.float64), xm.astype(p.store).astype(np.float64)
     d = (xp - xm).ravel()
     fp, fm = p(xp), p(xm)
     if support is None:
         jd = p.analytic @ d
-        jd_abs = np.abs(p.analytic) @ np.abs(d)
+        jd_abs = p.abs_analytic() @ np.abs(d)
     else:
         jd = p.analytic[:, support] @ d[support]
         jd_abs = np.abs(p.analytic[:, support]) @ np.abs(d[support])
     a, c = jd / (2 * t), (fp - fm) / (2 * t)
     left, right = (p.f0 - fm) / t, (fp - p.f0) / t
     rounding = p.eps_numeric * (np.abs(fp) + np.abs(fm) + np.abs(p.f0)) + p.eps_analytic * jd_abs
-    noise = _NOISE_ULPS * rounding / (2 * t)
+    if support is not None and support.size == 1:  # one entry: rounding at the tensor's scale too
+        rounding = rounding + p.eps_analytic * SCALE_ULPS / NOISE_ULPS * p.analytic_scale() * np.abs(d[support])
+    noise = NOISE_ULPS * rounding / (2 * t)
     return a, c, left, right, noise, d
 
 
@@ -162,26 +219,41 @@ def judge(p: Probe, v: np.ndarray, t0: float, *, scale_of: Callable, ref: np.nda
     Level ``k`` uses the step ``t0 / 4**k``. A column is looked at again while
     its central difference disagrees, or while the one-sided slopes differ by
     a large jump (``> 1e-3 * ref``) that does not shrink with the step (a kink
-    exactly at ``x``, recorded even if the central difference agrees). After
-    the last level, a column that still disagrees passes as a kink if its
-    one-sided slopes differ by more than the noise, that difference did not
-    shrink with the step (a smooth function's shrinks by 4 per level), and the
-    analytic slope lies between them.
+    exactly at ``x``, recorded even if the central difference happens to agree).
+
+    The first three levels accept a central difference or a Richardson
+    extrapolation ``(16 c_k - c_{k-1}) / 15`` that agrees. A function whose own
+    length scale is far below the step (``sin(x / 1e-6)``: the step
+    ``cbrt(eps) max(1, |x|)`` knows only the scale of ``x``) is followed to
+    smaller steps, at most ``_MAX_LEVELS``, while the rounding noise of the
+    smaller step stays below the tolerance; from the fourth level on, a value
+    is accepted only once it has *converged* (two successive extrapolations
+    agree within the tolerance), so a slope that merely passes by the analytic
+    value on its way cannot vouch for it. After the last level, a column that
+    still disagrees passes as a kink if its one-sided slopes differ by more
+    than the noise, that difference did not shrink with the step (a smooth
+    function's shrinks by 4 per level), and the analytic slope lies between them.
     """
     ok = persist = None
-    prev_c = prev_jump = None
-    for k in range(_LEVELS):
+    prev_c = prev_jump = prev_r = None
+    k = 0
+    while True:
         t = t0 / 4.0**k
         a, c, left, right, noise, d = _measure(p, v, t, support)
         scale = scale_of(a, c, d, t)
         tol = atol + rtol * scale + noise
         jump = np.abs(right - left)
-        ok_k = np.abs(a - c) <= tol
-        if prev_c is not None:
-            ok_k |= np.abs(a - (16.0 * c - prev_c) / 15.0) <= tol
+        rich = None if prev_c is None else (16.0 * c - prev_c) / 15.0
+        if k < _LEVELS:
+            ok_k = np.abs(a - c) <= tol
+            if rich is not None:
+                ok_k |= np.abs(a - rich) <= tol
+        else:  # deeper levels: only a converged value counts
+            ok_k = (np.abs(a - c) <= tol) & (np.abs(c - prev_c) <= tol)
+            ok_k |= (np.abs(a - rich) <= tol) & (np.abs(rich - prev_r) <= tol)
         # relative error, with the absolute allowances expressed on the same scale (<= rtol iff it passes)
         err_k = np.abs(a - c) / np.maximum(scale + (atol + noise) / max(rtol, 1e-300), 1e-300)
-        large = jump > _JUMP * ref + tol
+        large = jump > JUMP * ref + tol
         if k == 0:
             first_a, first_d = a, d
             ok, best, err, persist = ok_k, c, err_k, large
@@ -189,75 +261,25 @@ def judge(p: Probe, v: np.ndarray, t0: float, *, scale_of: Callable, ref: np.nda
             best = np.where(ok, best, c)
             err = np.where(ok, err, err_k)
             ok = ok | ok_k
-            persist = persist & large & (jump >= 0.5 * prev_jump)
+            if k < _LEVELS:
+                persist = persist & large & (jump >= 0.5 * prev_jump)
         steady = jump > 2 * tol if prev_jump is None else (jump > 2 * tol) & (jump >= 0.5 * prev_jump)
-        prev_c, prev_jump = c, jump
-        if not (~ok | persist).any():
+        prev_c, prev_jump, prev_r = c, jump, rich
+        k += 1
+        if k < _LEVELS:
+            if not (~ok | persist).any():
+                break
+            continue
+        # past the first levels: go on only for values still unsettled, while a smaller step is informative
+        unsettled = ~ok & ~steady & (noise * 4.0 < 0.5 * rtol * scale)
+        if k >= _MAX_LEVELS or not unsettled.any():
             break
     lo, hi = np.minimum(left, right), np.maximum(left, right)
     slack = tol + _BRACKET * jump
     in_bracket = ~ok & steady & (a >= lo - slack) & (a <= hi + slack)
-    kink = (persist & (k > 0) & ok) | in_bracket
+    kink = (persist & (k > 1) & ok) | in_bracket
     return _Verdict(ok=ok | in_bracket, kink=kink, a=first_a, c=best, left=left, right=right,
                     error=np.where(kink, 0.0, err), d=first_d)
-
-
-def _steps(p: Probe) -> np.ndarray:
-    return np.cbrt(p.eps_numeric) * np.maximum(1.0, np.abs(p.base.ravel()))
-
-
-def check_exhaustive(p: Probe, *, rtol: float, atol: float) -> TensorCheck:
-    """Perturb every entry of the tensor in turn (``2 * size`` evaluations and more where needed)."""
-    n_out, n = p.analytic.shape
-    start = p.calls[0]
-    steps = _steps(p)
-    ref = np.abs(p.analytic).max(axis=1) if n else np.zeros(n_out)
-    scale = lambda a, c, d, t: np.maximum(np.abs(a), np.abs(c))  # noqa: E731
-    numeric = np.empty((n_out, n))
-    wrong = np.zeros((n_out, n), dtype=bool)
-    errors = np.zeros((n_out, n))
-    out = TensorCheck(p.name, p.base.shape, "exhaustive")
-    for j in range(n):
-        v = np.zeros(n)
-        v[j] = 1.0
-        verdict = judge(p, v.reshape(p.base.shape), float(steps[j]), scale_of=scale, ref=ref,
-                         rtol=rtol, atol=atol, support=np.array([j]))
-        # express the slopes per unit of x_j (the step actually taken may differ from h_j by rounding)
-        unit = verdict.d[j] / (2 * steps[j])
-        numeric[:, j] = np.where(verdict.kink, p.analytic[:, j], verdict.c / unit)
-        wrong[:, j] = ~verdict.ok
-        errors[:, j] = verdict.error
-        for i in np.flatnonzero(verdict.kink):
-            out.kinks.append(Kink(index=entry_index(p, i, j), analytic=float(p.analytic[i, j]),
-                                  left=float(verdict.left[i] / unit), right=float(verdict.right[i] / unit)))
-    out.numeric = numeric
-    out.passed = not wrong.any()
-    out.n_wrong = int(wrong.sum())
-    out.max_error = float(errors.max()) if errors.size else 0.0
-    order = np.argsort(-np.where(wrong, errors, -1.0), axis=None, kind="stable")[: min(out.n_wrong, _KEPT)]
-    for flat in order:  # worst first
-        i, j = divmod(int(flat), n)
-        out.entries.append(wrong_entry(entry_index(p, i, j), p.analytic[i, j], numeric[i, j]))
-    out.evaluations = p.calls[0] - start
-    return out
-
-
-def check_columns(p: Probe, columns: list[int], *, rtol: float, atol: float) -> list[Entry]:
-    """Exhaustive check of a few input entries ``columns`` (all outputs); the wrong entries."""
-    n = p.analytic.shape[1]
-    steps = _steps(p)
-    ref = np.abs(p.analytic).max(axis=1)
-    scale = lambda a, c, d, t: np.maximum(np.abs(a), np.abs(c))  # noqa: E731
-    entries = []
-    for j in columns:
-        v = np.zeros(n)
-        v[j] = 1.0
-        verdict = judge(p, v.reshape(p.base.shape), float(steps[j]), scale_of=scale, ref=ref,
-                         rtol=rtol, atol=atol, support=np.array([j]))
-        unit = verdict.d[j] / (2 * steps[j])
-        for i in np.flatnonzero(~verdict.ok):
-            entries.append(wrong_entry(entry_index(p, i, j), p.analytic[i, j], verdict.c[i] / unit))
-    return entries
 
 
 def wrong_entry(index: tuple[int, ...], analytic: float, numeric: float) -> Entry:

@@ -16,7 +16,9 @@ class Diagnosis:
         Short key: ``"type"``, ``"shape"``, ``"nonfinite"``, ``"zeros"``,
         ``"transposed"``, ``"sign"``, ``"factor"``, ``"mask"``, ``"offset"``,
         ``"entries"`` or ``"activation"`` from :func:`diagnose`; gradient
-        checks add ``"mutation"``, ``"missing"`` and ``"upstream"``.
+        checks add ``"mutation"``, ``"missing"``, ``"upstream"``,
+        ``"accumulates"`` (a second backward gives other gradients),
+        ``"not elementwise"`` and ``"unknown"`` (no pattern recognised).
     message : str
         One plain sentence for a learner.
     """

@@ -28,15 +28,15 @@ def diagnose_shape(act: np.ndarray, exp: np.ndarray, subject: str) -> Diagnosis:
     if act.ndim == 2 and exp.ndim == 2 and got == want[::-1]:
         return Diagnosis(
             "shape",
-            f"{head}: it has the shape of the transpose (check the order of a matrix "
-            f"product, e.g. dW = dz @ a_prev.T).",
+            f"{head}: it has the shape of the transpose (rows and columns swapped: check "
+            f"which index is the row, and the order of the factors of a matrix product).",
         )
     if exp.ndim == 2 and want[1] == 1 and act.ndim == 2:
         if got[0] == want[0]:
             return Diagnosis(
                 "shape",
-                f"{head}: it still has one column per example; sum over the examples "
-                f"with .sum(axis=1, keepdims=True).",
+                f"{head}: it still has one column per example; each example contributes "
+                f"to this gradient, so how should the columns be combined?",
             )
         if got[0] == 1:
             return Diagnosis(
@@ -69,8 +69,8 @@ def _transposed(a, e, close, subject, batch_size, rtol, atol):
     if _fits(a, e.T, rtol, atol):
         return Diagnosis(
             "transposed",
-            f"{subject} has the values of the transpose of the expected matrix: check the "
-            f"order of the factors (dW = dz @ a_prev.T, da_prev = W.T @ dz).",
+            f"{subject} has the values of the transpose of the expected matrix: check which "
+            f"index is the row, and the order of the factors.",
         )
     if _fits(a, -e.T, rtol, atol):
         return Diagnosis(
@@ -173,8 +173,8 @@ def _activation(a, e, close, subject, batch_size, rtol, atol):
     return Diagnosis(
         "activation",
         f"{subject} has the right sign everywhere, but its ratio to the expected value varies "
-        f"from {lo:.3g} to {hi:.3g} between entries: the pattern of a missing, extra or wrong "
-        f"activation derivative f'(z) (e.g. tanh' = 1 - tanh(z)**2, sigmoid' = s * (1 - s)).",
+        f"from {lo:.3g} to {hi:.3g} between entries: a factor that changes from entry to entry "
+        f"is missing, extra or wrong (a local derivative left out, or taken at the wrong point).",
     )
 
 
@@ -238,6 +238,6 @@ def _offset(a, e, close, subject, batch_size, rtol, atol):
                                f"{OFFSET_HINT}.")
 
 
-OFFSET_HINT = "a term is missing or extra there (e.g. the -Y in softmax-cross-entropy's gradient (p - Y) / m)"
+OFFSET_HINT = "a term is missing or extra there (a constant added or left out)"
 
 PATTERNS = (_transposed, _factor, _mask, _rows_columns, _offset, _entries, _activation)

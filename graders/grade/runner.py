@@ -1,0 +1,142 @@
+"""Grade one submission: parse, extract, plan the cases, run in the sandbox, score.
+
+This is the only place that talks to :mod:`graders.sandbox`: one ``run`` per submission with one
+``Call`` per exercise (its public and hidden cases, then the calls its answer-free and cost
+checks make, all through the spec's ``call`` harness, as ``grade`` calls them). Learner code runs
+only there; everything else here is trusted and works on plain data.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from course.exercises.spec import Spec
+from graders.grade.cases import Plan, plan_exercise
+from graders.grade.discover import Submission
+from graders.grade.extract import Release, build_program
+from graders.grade.notebook import parse
+from graders.grade.program import cell_errors, program_source
+from graders.grade.score import ExerciseResult, missing_exercise, score_exercise
+
+__all__ = ["StudentResult", "grade_submission", "sandbox_api"]
+
+
+@dataclass
+class StudentResult:
+    """One row of grades.csv and everything the feedback needs."""
+
+    student: str
+    sha256: str
+    status: str
+    messages: list[str]
+    exercises: list[ExerciseResult] = field(default_factory=list)
+    seconds: float = 0.0
+    isolation: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> float:
+        return float(sum(e.score for e in self.exercises))
+
+    @property
+    def max(self) -> float:
+        return float(sum(e.points for e in self.exercises))
+
+
+def sandbox_api() -> tuple[Callable[..., Any], type, type]:
+    """``(run, Call, Limits)`` of :mod:`graders.sandbox` (ImportError if it is not installed)."""
+    from graders import sandbox
+    return sandbox.run, sandbox.Call, sandbox.Limits
+
+
+def _zero_all(specs: list[Spec], status: str, message: str) -> list[ExerciseResult]:
+    return [missing_exercise(s, status, message) for s in specs]
+
+
+def grade_submission(sub: Submission, release: Release, specs: dict[str, Spec], secret: bytes, *,
+                     api: tuple[Callable[..., Any], type, type] | None = None,
+                     limits: Any = None, require_namespaces: bool = True) -> StudentResult:
+    """Grade ``sub`` against ``release``; never raises for anything in the submission.
+
+    Parameters
+    ----------
+    sub : Submission
+    release : Release
+        The release notebook's structure (:func:`graders.grade.extract.load_release`).
+    specs : dict
+        Exercise name -> Spec, for the release's graded exercises.
+    secret : bytes
+        The course secret that seeds the hidden cases.
+    api : (run, Call, Limits), optional
+        The sandbox (default :func:`sandbox_api`); tests pass a stand-in.
+    """
+    start = time.perf_counter()
+    slots = [s for s in release.slots if s.exercise in specs]
+    ordered = [specs[s.exercise] for s in slots]
+    result = StudentResult(sub.student, sub.sha256, "ok", [sub.note] if sub.note else [])
+    if sub.data is None:
+        result.status, result.exercises = "unreadable", _zero_all(ordered, "unreadable", sub.error or "no file")
+        result.messages.append(sub.error or "no file")
+        result.seconds = time.perf_counter() - start
+        return result
+    nb = parse(sub.data)
+    result.messages += nb.problems
+    if nb.fatal:
+        result.status, result.exercises = "unreadable", _zero_all(ordered, "unreadable", nb.fatal)
+        result.messages.append(nb.fatal)
+        result.seconds = time.perf_counter() - start
+        return result
+    program = build_program(release, nb)
+    result.messages += program.notes
+    missing_ids = set(program.missing)
+    plans: list[tuple[Any, Plan]] = [(slot, plan_exercise(specs[slot.exercise], secret, sub.student))
+                                     for slot in slots]
+    run, Call, Limits = api or sandbox_api()
+    calls, where = [], []
+    for slot, plan in plans:
+        if slot.solution_id in missing_ids:
+            continue
+        args = [it.args for it in plan.cases] + [it.args for it in plan.free_calls]
+        calls.append(Call(plan.spec.name, slot.function, args, plan.spec.call))
+        where.append(plan.spec.name)
+    outputs: dict[str, list[Any]] = {}
+    run_status, run_message = "ok", ""
+    if calls:
+        kwargs = {"require_namespaces": require_namespaces}
+        if limits is not None:
+            kwargs["limits"] = limits
+        rr = run(program_source(program), calls, **kwargs)
+        result.isolation = list(getattr(rr, "isolation", []) or [])
+        run_status = str(getattr(rr, "status", "ok"))
+        run_message = _run_message(rr)
+        for key, cr in zip(where, rr.calls or []):
+            outputs[key] = list(cr.outputs)
+        result.messages += [f"answer cell {e}" for e in cell_errors(getattr(rr, "stderr", ""))
+                            if not e.startswith("release cell")]
+    for slot, plan in plans:
+        spec = plan.spec
+        if slot.solution_id in missing_ids:
+            result.exercises.append(missing_exercise(spec, "missing", f"no answer cell {slot.solution_id}"))
+            continue
+        got = outputs.get(spec.name)
+        n = len(plan.cases)
+        if got is None or len(got) != n + len(plan.free_calls):
+            status = run_status if run_status != "ok" else "crashed"
+            result.exercises.append(missing_exercise(spec, status, run_message or "the sandbox returned no output"))
+            continue
+        result.exercises.append(score_exercise(plan, got[:n], got[n:]))
+    if run_status != "ok":
+        result.status = run_status
+        result.messages.append(run_message or run_status)
+    elif missing_ids or program.notes or nb.problems:
+        result.status = "notes"
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _run_message(rr: Any) -> str:
+    status = str(getattr(rr, "status", "ok"))
+    if status == "ok":
+        return ""
+    text = getattr(rr, "message", "") or ""
+    return f"sandbox: {status}" + (f" ({text})" if text else "")

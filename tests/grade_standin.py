@@ -58,7 +58,7 @@ class RunResult:
 
 
 _DRIVER = r'''
-import json, pickle, sys, traceback, io, contextlib
+import json, pickle, sys, traceback, io, contextlib, tracemalloc
 import numpy as np
 source, calls = pickle.loads(sys.stdin.buffer.read())
 ns = {"__name__": "__main__"}
@@ -91,12 +91,16 @@ for exercise, function, cases, harness in calls:
                 if mod.startswith(("course", "numpy")):
                     seen.add("%s.%s" % (mod, frame.f_code.co_qualname))
         try:
+            tracemalloc.start(); tracemalloc.reset_peak()
+            before = tracemalloc.get_traced_memory()[0]
             sys.setprofile(prof)
             try:
                 v = harness(fn, *args) if harness else fn(*args)
             finally:
                 sys.setprofile(None)
-            outs.append({"ok": True, "value": plain(v), "called": sorted(seen)})
+                peak = tracemalloc.get_traced_memory()[1] - before
+                tracemalloc.stop()
+            outs.append({"ok": True, "value": plain(v), "called": sorted(seen), "peak": peak})
         except BaseException as exc:
             tb = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith("<cell")]
             where = " (line %d of %s)" % (tb[-1].lineno, tb[-1].name) if tb else ""
@@ -145,7 +149,7 @@ def run(source: str, calls: list, *, limits: Limits | None = None, require_names
         return RunResult("crashed", [], stderr=stderr, seconds=time.perf_counter() - start)
     results = [CallResult(r["exercise"], [
         CaseOutput(o["ok"], _value(o["value"]) if o["ok"] else None, o.get("error"),
-                   {"called": o.get("called", []), "dtypes": _dtypes(o.get("value"))})
+                   {"called": o.get("called", []), "dtypes": _dtypes(o.get("value")), "peak_bytes": o.get("peak", 0)})
         for o in r["outputs"]]) for r in raw]
     return RunResult("ok", results, stderr=stderr, seconds=time.perf_counter() - start, isolation=["subprocess"])
 

@@ -118,6 +118,24 @@ def _bug_of(spec: Spec, args: tuple, value: Any) -> Any:
     return None
 
 
+def silent_bug(spec: Spec, chk: Any) -> Any:
+    """The first bug right on every public case that fails ``chk`` too (as ``grade`` names it).
+
+    Runs the spec's own bug implementations (trusted code), never the learner's.
+    """
+    for bug in spec.bugs:
+        try:
+            with quiet():
+                silent = all(compare(spec.apply(bug.impl, copy.deepcopy(c.args)),
+                                     spec.apply(spec.reference, copy.deepcopy(c.args)),
+                                     rtol=spec.rtol, atol=spec.atol)[0] is None for c in spec.public_cases())
+                if silent and chk(bug.impl) is not None:
+                    return bug
+        except Exception:  # noqa: BLE001 - a bug that crashes here is not this one
+            continue
+    return None
+
+
 def _case(spec: Spec, label: str, kind: str, args: tuple, out: Any) -> Verdict:
     if not out.ok:
         return Verdict(label, kind, 0.0, "exception", f"Your function {out.error or 'failed'}")
@@ -146,6 +164,7 @@ def score_exercise(plan: Plan, outputs: list[Any], free_outputs: list[Any]) -> E
                               "not implemented yet (it raises NotImplementedError)")
     cases = [_case(spec, it.label, it.kind, it.args, out) for it, out in zip(plan.cases, outputs)]
     n_public = sum(1 for it in plan.cases if it.kind == "public")
+    public_ok = all(c.passed for c in cases[:n_public])
     free: list[Verdict] = []
     cost_failures: list[str] = []
     for k, (kind, chk) in enumerate(plan.checks):
@@ -161,7 +180,9 @@ def score_exercise(plan: Plan, outputs: list[Any], free_outputs: list[Any]) -> E
                 cost_failures.append(f"{label}: {message}")
             continue
         cat = None if message is None else "exception" if message.startswith("Your function") else "check"
-        free.append(Verdict(label, "answer-free", 1.0 if message is None else 0.0, cat, message))
+        bug = silent_bug(spec, chk) if message is not None and public_ok else None
+        free.append(Verdict(label, "answer-free", 1.0 if message is None else 0.0, cat, message,
+                            bug.name if bug else None, bug.hint if bug else None))
     cases[n_public:n_public] = free
     earned = sum(c.credit for c in cases)
     score = points * earned / len(cases) if cases else 0.0

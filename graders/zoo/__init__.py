@@ -1,0 +1,108 @@
+"""The bug zoo: known-wrong submissions for every chapter, generated from the specs.
+
+Every graded exercise of every chapter gets at least two wrong submissions, each the chapter's
+solution notebook with that exercise's answer cell replaced:
+
+- one per named bug of the spec (``spec.bugs``): the answer *is* the bug's implementation, so
+  the grader must take points off that exercise and name that bug;
+- one per shortcut of the spec (``spec.shortcuts``): it must score 0 there, saying why;
+- one that hands in the course's own reference (``spec.forbidden[0]``): it must score 0;
+- (if still fewer than two) one that returns ``None``.
+
+Nothing here is hand-written per exercise, so a new chapter's specs give it a zoo at once.
+``python -m graders.zoo <chapter> <folder>`` writes a chapter's zoo as ``<folder>/<entry>.ipynb``
+plus ``<folder>/expected.json`` (what each entry must get).
+"""
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from course.exercises import all_specs
+from course.exercises.spec import Spec
+from graders.grade.extract import Release, load_release
+from graders.grade.shortcuts import qualname
+
+__all__ = ["Entry", "entries", "write_zoo", "submission_json"]
+
+_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One wrong submission: which exercise it breaks, how, and what the grader must say.
+
+    ``expect`` is ``"bug"`` (points lost, ``bug`` named), ``"zero"`` (0 points, ``reason`` in
+    the message) or ``"loses"`` (points lost).
+    """
+
+    name: str
+    exercise: str
+    kind: str
+    expect: str
+    bug: str = ""
+    reason: str = ""
+    code: str = ""
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40]
+
+
+def _entries_for(spec: Spec, function: str) -> list[Entry]:
+    get = f"from course.exercises import get_spec as _zoo_spec\n{function} = _zoo_spec({spec.name!r})"
+    short = spec.name.split(".", 1)[1]
+    out = [Entry(f"{short}--bug-{k}-{_slug(b.name)}", spec.name, "bug", "bug", bug=b.name,
+                 code=f"{get}.bugs[{k}].impl\n") for k, b in enumerate(spec.bugs)]
+    out += [Entry(f"{short}--shortcut-{k}", spec.name, "shortcut", "zero", reason="scores 0",
+                  code=f"{get}.shortcuts[{k}]\n") for k in range(len(spec.shortcuts))]
+    if spec.forbidden:
+        fn = spec.forbidden[0]
+        out.append(Entry(f"{short}--calls-reference", spec.name, "forbidden", "zero", reason=qualname(fn),
+                         code=f"from {fn.__module__} import {fn.__name__} as _zoo_reference\n"
+                              f"{function} = _zoo_reference\n"))
+    if len(out) < 2:
+        out.append(Entry(f"{short}--returns-none", spec.name, "wrong", "loses",
+                         code=f"def {function}(*args, **kwargs):\n    return None\n"))
+    return out
+
+
+def entries(chapter: str, notebooks: Path | None = None) -> tuple[Release, list[Entry]]:
+    """The chapter's release structure and its zoo entries (every graded exercise)."""
+    release = load_release(chapter, Path(notebooks or _ROOT / "notebooks"))
+    specs = {s.name: s for s in all_specs()}
+    out: list[Entry] = []
+    for slot in release.slots:
+        if slot.exercise in specs:
+            out += _entries_for(specs[slot.exercise], slot.function)
+    return release, out
+
+
+def submission_json(solution: dict, release: Release, entry: Entry) -> dict:
+    """The solution notebook (as JSON) with ``entry``'s exercise's answer cell replaced."""
+    slot = next(s for s in release.slots if s.exercise == entry.exercise)
+    nb = copy.deepcopy(solution)
+    for cell in nb["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade_id") == slot.solution_id:
+            cell["source"] = entry.code
+            cell["outputs"] = []
+            cell["execution_count"] = None
+    return nb
+
+
+def write_zoo(chapter: str, folder: Path, *, root: Path | None = None) -> list[Entry]:
+    """Write ``folder/<entry>.ipynb`` for every entry and ``folder/expected.json``."""
+    root = Path(root or _ROOT)
+    release, found = entries(chapter, root / "notebooks")
+    solution = json.loads((root / "solutions" / chapter / release.path.name).read_text(encoding="utf-8"))
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for entry in found:
+        (folder / f"{entry.name}.ipynb").write_text(json.dumps(submission_json(solution, release, entry), indent=1),
+                                                     encoding="utf-8")
+    (folder / "expected.json").write_text(json.dumps([asdict(e) for e in found], indent=1), encoding="utf-8")
+    return found

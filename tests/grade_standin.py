@@ -64,7 +64,11 @@ source, calls = pickle.loads(sys.stdin.buffer.read())
 ns = {"__name__": "__main__"}
 out_stream = sys.stdout
 sys.stdout = io.StringIO()
-exec(compile(source, "<submission>", "exec"), ns)
+for k, cell in enumerate(source.split("\n# %%\n"), start=1):
+    try:
+        exec(compile(cell, "<cell %d>" % k, "exec"), ns)
+    except BaseException:
+        pass
 def plain(x):
     if x is None: return {"t": "none"}
     if isinstance(x, (bool, int, float, np.floating, np.integer)): return {"t": "float", "v": float(x)}
@@ -149,7 +153,7 @@ def run(source: str, calls: list, *, limits: Limits | None = None, require_names
         return RunResult("crashed", [], stderr=stderr, seconds=time.perf_counter() - start)
     results = [CallResult(r["exercise"], [
         CaseOutput(o["ok"], _value(o["value"]) if o["ok"] else None, o.get("error"),
-                   {"called": o.get("called", []), "dtypes": _dtypes(o.get("value")), "peak_bytes": o.get("peak", 0)})
+                   {"called": o.get("called", []), "dtypes": _dtypes(o.get("value")), "alloc_peak_bytes": o.get("peak", 0)})
         for o in r["outputs"]]) for r in raw]
     return RunResult("ok", results, stderr=stderr, seconds=time.perf_counter() - start, isolation=["subprocess"])
 

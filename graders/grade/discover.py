@@ -138,7 +138,7 @@ def _from_nbgrader(submitted: Path, chapter: str, notebook_name: str) -> list[Su
 
 
 def _zip_student(name: str) -> str | None:
-    parts = PurePosixPath(name).parts
+    parts = tuple(p for p in PurePosixPath(name.replace("\\", "/")).parts if p not in ("..", ".", "/"))
     if not parts or parts[-1].startswith(".") or "__MACOSX" in parts or not name.endswith(".ipynb"):
         return None
     if len(parts) > 1:

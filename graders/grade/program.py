@@ -1,10 +1,10 @@
-"""The source text handed to the sandbox: every cell run on its own, errors reported, never fatal.
+"""The source text handed to the sandbox, and how its error messages map back to cells.
 
-Each cell (release setup, learner answer) is compiled under its own name (``<cell
-ch01-central_difference-solution>``) and run with ``exec`` in the module's namespace, so a syntax
-error or an exception in one answer cell leaves the other answers defined. A failing cell prints
-one line, ``[grader] cell <name>: <error>``, to stderr; it is feedback only (learner code could
-print the same line, and nothing is scored from it).
+The sandbox runs cells separated by ``# %%`` lines, each compiled as ``<cell N>`` (N from 1), and
+a failing cell does not stop the next (as nbgrader runs a notebook). Here each cell of a
+:class:`~graders.grade.extract.Program` becomes one such cell; :func:`name_cells` turns the
+sandbox's ``<cell N>`` back into the cell's name (``answer cell ch01-central_difference-solution``)
+so an exception's last frame in learner code is shown by the name the learner knows.
 """
 from __future__ import annotations
 
@@ -12,31 +12,27 @@ import re
 
 from graders.grade.extract import Program
 
-__all__ = ["program_source", "cell_errors", "CELL_ERROR"]
+__all__ = ["program_source", "name_cells", "SEPARATOR"]
 
-CELL_ERROR = "[grader] cell "
-_RUNNER = '''
-def __grader_run_cells(cells):
-    import sys, traceback
-    for label, code in cells:
-        try:
-            exec(compile(code, "<cell " + label + ">", "exec"), globals())
-        except BaseException as exc:
-            frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith("<cell")]
-            where = " (line %d)" % frames[-1].lineno if frames else ""
-            text = " ".join(str(exc).split())[:200]
-            sys.stderr.write("%s%s: %s%s%s\\n" % ({marker!r}, label, type(exc).__name__,
-                                                 ": " + text if text else "", where))
-__grader_run_cells({cells!r})
-del __grader_run_cells
-'''
+SEPARATOR = "# %%"
+_CELL = re.compile(r"<cell (\d+)>")
 
 
 def program_source(program: Program) -> str:
-    """Python source that runs ``program``'s cells one by one (see the module docstring)."""
-    return _RUNNER.format(marker=CELL_ERROR, cells=[(label, code) for label, code in program.cells])
+    """The cells of ``program`` joined by ``# %%`` lines (a cell's own such lines are neutralised)."""
+    parts = []
+    for _, code in program.cells:
+        lines = ["#  %%" if line.strip() == SEPARATOR else line for line in code.splitlines()]
+        parts.append("\n".join(lines))
+    return f"\n{SEPARATOR}\n".join(parts) + "\n"
 
 
-def cell_errors(stderr: str) -> list[str]:
-    """The ``[grader] cell ...`` lines of the sandbox's stderr, without the marker."""
-    return [line[len(CELL_ERROR):] for line in re.findall(r"^\[grader\] cell .*$", stderr or "", re.MULTILINE)][:20]
+def name_cells(text: str, program: Program) -> str:
+    """``text`` with every ``<cell N>`` replaced by the name of the program's N-th cell."""
+    def named(m: re.Match) -> str:
+        k = int(m.group(1)) - 1
+        if 0 <= k < len(program.cells):
+            label = program.cells[k][0]
+            return label if label.startswith("release") or label == "prelude" else f"answer cell {label}"
+        return m.group(0)
+    return _CELL.sub(named, text or "")

@@ -47,7 +47,7 @@ def replay_check(chk: Callable[..., Any], calls: list[tuple], outputs: list[Any]
     outputs : list
         For each recorded call, the sandbox's ``CaseOutput`` (``ok``, ``value``, ``error``,
         ``observations``). When the observations give the call's peak memory
-        (``"peak_bytes"``), the stand-in allocates as much, so a memory check measures it.
+        (``"alloc_peak_bytes"``), the stand-in allocates as much, so a memory check measures it.
     """
     position = [0]
 
@@ -59,7 +59,8 @@ def replay_check(chk: Callable[..., Any], calls: list[tuple], outputs: list[Any]
         out = outputs[i]
         if not out.ok:
             raise LearnerFailed(out.error or "failed")
-        peak = (out.observations or {}).get("peak_bytes")
+        obs = out.observations or {}
+        peak = obs.get("alloc_peak_bytes", obs.get("peak_bytes"))
         if isinstance(peak, (int, float)) and 0 < peak < _MAX_REPLAY_BYTES:
             np.empty(int(peak), dtype=np.uint8)      # traced by tracemalloc, never touched
         return out.value

@@ -17,7 +17,7 @@ from graders.grade.cases import Plan, plan_exercise
 from graders.grade.discover import Submission
 from graders.grade.extract import Release, build_program
 from graders.grade.notebook import parse
-from graders.grade.program import cell_errors, program_source
+from graders.grade.program import name_cells, program_source
 from graders.grade.score import ExerciseResult, missing_exercise, score_exercise
 
 __all__ = ["StudentResult", "grade_submission", "sandbox_api"]
@@ -107,6 +107,7 @@ def grade_submission(sub: Submission, release: Release, specs: dict[str, Spec], 
         calls.append(Call(plan.spec.name, slot.function, args, plan.spec.call))
         where.append(plan.spec.name)
     outputs: dict[str, list[Any]] = {}
+    call_status: dict[str, str] = {}
     run_status, run_message = "ok", ""
     if calls:
         kwargs = {"require_namespaces": require_namespaces}
@@ -116,10 +117,21 @@ def grade_submission(sub: Submission, release: Release, specs: dict[str, Spec], 
         result.isolation = list(getattr(rr, "isolation", []) or [])
         run_status = str(getattr(rr, "status", "ok"))
         run_message = _run_message(rr)
+        call_status: dict[str, str] = {}
         for key, cr in zip(where, rr.calls or []):
-            outputs[key] = list(cr.outputs)
-        result.messages += [f"answer cell {e}" for e in cell_errors(getattr(rr, "stderr", ""))
-                            if not e.startswith("release cell")]
+            outs = []
+            for o in cr.outputs:
+                if not o.ok and o.error:
+                    o = type(o)(o.ok, o.value, name_cells(o.error, program), o.observations)
+                outs.append(o)
+            outputs[key] = outs
+            call_status[key] = str(getattr(cr, "status", "ok"))
+        first = (rr.calls or [None])[0]
+        for err in getattr(first, "source_errors", []) or []:
+            named = f"a cell raised {name_cells(str(err), program)}"
+            if "answer cell" in named and not named.startswith("a cell raised NotImplementedError") \
+                    and named not in result.messages:
+                result.messages.append(named)
     for slot, plan in plans:
         spec = plan.spec
         if slot.solution_id in missing_ids:
@@ -128,18 +140,31 @@ def grade_submission(sub: Submission, release: Release, specs: dict[str, Spec], 
         got = outputs.get(spec.name)
         n = len(plan.cases)
         if got is None or len(got) != n + len(plan.free_calls):
-            status = run_status if run_status != "ok" else "crashed"
+            status = call_status.get(spec.name, run_status)
+            status = status if status != "ok" else "crashed"
             result.exercises.append(missing_exercise(spec, status, run_message or "the sandbox returned no output"))
+            continue
+        if call_status.get(spec.name, "ok") != "ok" and all(not o.ok for o in got):
+            status = call_status[spec.name]
+            result.exercises.append(missing_exercise(spec, status, f"{_STATUS_TEXT.get(status, status)}: "
+                                                     f"{next((o.error for o in got if o.error), '')}"[:300]))
             continue
         with _TRUSTED:
             result.exercises.append(score_exercise(plan, got[:n], got[n:]))
     if run_status != "ok":
         result.status = run_status
-        result.messages.append(run_message or run_status)
+        result.messages.append(_STATUS_TEXT.get(run_status, run_status))
     elif missing_ids or program.notes or nb.problems:
         result.status = "notes"
     result.seconds = time.perf_counter() - start
     return result
+
+
+_STATUS_TEXT = {"timeout": "did not finish in time", "memory": "ran out of memory",
+                "crashed": "the process crashed", "output-limit": "printed or returned too much",
+                "protocol-error": "its output could not be read", "no-isolation":
+                "not run: this machine cannot isolate it (see `python -m graders doctor`)",
+                "sandbox-error": "the sandbox failed"}
 
 
 def _run_message(rr: Any) -> str:

@@ -93,9 +93,9 @@ def classify(value: Any, expected: Any, observations: dict | None = None) -> tup
     bad = ~np.isfinite(act) & np.isfinite(exp)
     if bad.any():
         return "nan/inf", f"{int(bad.sum())} of {act.size} entries are NaN or inf"
-    dtype = str(obs.get("dtype", "float64"))
-    if dtype and not dtype.startswith(("float", "int", "uint", "bool")):
-        return "dtype", f"got dtype {dtype}, expected float64"
+    odd = [str(d) for d in obs.get("dtypes", []) or [] if not str(d).startswith("float64")]
+    if odd:
+        return "dtype", f"got dtype {odd[0]}, expected float64 (and the values differ)"
     err = np.abs(act - exp)
     tol = np.abs(exp) * 1e-6 + 1e-9
     if act.ndim == 0:

@@ -4,7 +4,8 @@ Every graded exercise of every chapter gets at least two wrong submissions, each
 solution notebook with that exercise's answer cell replaced:
 
 - one per named bug of the spec (``spec.bugs``): the answer *is* the bug's implementation, so
-  the grader must take points off that exercise and name that bug;
+  the grader must take points off that exercise and name that bug (bugs written on top of the
+  reference, such as ``-reference(x)``, are left out: a learner cannot hand those in);
 - one per shortcut of the spec (``spec.shortcuts``): it must score 0 there, saying why;
 - one that hands in the course's own reference (``spec.forbidden[0]``): it must score 0;
 - (if still fewer than two) one that returns ``None``.
@@ -16,11 +17,14 @@ plus ``<folder>/expected.json`` (what each entry must get).
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any, Callable
 
+from course.checking.guard import Guard, quiet
 from course.exercises import all_specs
 from course.exercises.spec import Spec
 from graders.grade.extract import Release, load_release
@@ -52,11 +56,26 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40]
 
 
+def _uses_answer(spec: Spec, impl: Callable[..., Any]) -> bool:
+    """Does ``impl`` reach the spec's reference or forbidden functions (on the public cases)?
+
+    Such a bug (``-reference(x)``) cannot be handed in by a learner: in the sandbox those
+    functions are stubs, so it would score as a shortcut, not as the bug.
+    """
+    guard = Guard(impl if spec.call is None else functools.partial(spec.call, impl),
+                  (spec.reference, *spec.forbidden), None)
+    with quiet():
+        for case in spec.public_cases():
+            guard.call(case.args)
+    return guard.forbidden_called is not None
+
+
 def _entries_for(spec: Spec, function: str) -> list[Entry]:
     get = f"from course.exercises import get_spec as _zoo_spec\n{function} = _zoo_spec({spec.name!r})"
     short = spec.name.split(".", 1)[1]
     out = [Entry(f"{short}--bug-{k}-{_slug(b.name)}", spec.name, "bug", "bug", bug=b.name,
-                 code=f"{get}.bugs[{k}].impl\n") for k, b in enumerate(spec.bugs)]
+                 code=f"{get}.bugs[{k}].impl\n") for k, b in enumerate(spec.bugs)
+           if not _uses_answer(spec, b.impl)]
     out += [Entry(f"{short}--shortcut-{k}", spec.name, "shortcut", "zero", reason="scores 0",
                   code=f"{get}.shortcuts[{k}]\n") for k in range(len(spec.shortcuts))]
     if spec.forbidden:

@@ -18,7 +18,8 @@ from graders.grade.score import ExerciseResult, Verdict
 
 __all__ = ["feedback_dict", "feedback_json", "feedback_html"]
 
-_RAISED = re.compile(r"^(?P<head>Your function raised \w+)(?::.*?)?(?P<where> \(line \d+ of [\w<>.]+\))?$", re.DOTALL)
+_RAISED = re.compile(r"^(?P<head>Your function raised [\w.]+)(?::.*?)?(?P<where> \(line \d+ of [\w<>.]+ in [^()]*\))?$",
+                     re.DOTALL)
 
 
 def _safe_detail(v: Verdict) -> str | None:

@@ -14,6 +14,7 @@ from typing import Any, Callable
 import numpy as np
 
 from course.checking.guard import quiet
+from graders.grade.errors import describe_error
 
 __all__ = ["replay_check", "LearnerFailed", "Diverged"]
 
@@ -69,7 +70,7 @@ def replay_check(chk: Callable[..., Any], calls: list[tuple], outputs: list[Any]
         with quiet():
             return chk(stand_in)
     except LearnerFailed as failed:
-        return f"Your function {failed}"
+        return describe_error(str(failed))
     except Diverged:
         return ("this check takes another path on your outputs than on the reference's (it asked "
                 "for different inputs); counted as failed")

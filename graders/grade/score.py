@@ -22,6 +22,7 @@ from course.checking.compare import compare, output_credit
 from course.checking.guard import quiet
 from course.exercises.spec import Spec
 from graders.grade.cases import Plan, check_label, reference_output
+from graders.grade.errors import describe_error
 from graders.grade.replay import replay_check
 from graders.grade.shortcuts import verdict
 
@@ -138,7 +139,7 @@ def silent_bug(spec: Spec, chk: Any) -> Any:
 
 def _case(spec: Spec, label: str, kind: str, args: tuple, out: Any) -> Verdict:
     if not out.ok:
-        return Verdict(label, kind, 0.0, "exception", f"Your function {out.error or 'failed'}")
+        return Verdict(label, kind, 0.0, "exception", describe_error(out.error))
     expected = reference_output(spec, args)
     if compare(out.value, expected, rtol=spec.rtol, atol=spec.atol)[0] is None:
         return Verdict(label, kind, 1.0)

@@ -87,7 +87,7 @@ for exercise, function, cases, harness in calls:
     outs = []
     for args in cases:
         if fn is None:
-            outs.append({"ok": False, "error": "is missing: no function called %s is defined" % function}); continue
+            outs.append({"ok": False, "error": "NameError: the submission defines no %r" % function}); continue
         seen = set()
         def prof(frame, event, arg):
             if event == "call":
@@ -107,8 +107,8 @@ for exercise, function, cases, harness in calls:
             outs.append({"ok": True, "value": plain(v), "called": sorted(seen), "peak": peak})
         except BaseException as exc:
             tb = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith("<cell")]
-            where = " (line %d of %s)" % (tb[-1].lineno, tb[-1].name) if tb else ""
-            outs.append({"ok": False, "error": "raised %s: %s%s" % (type(exc).__name__, exc, where), "called": sorted(seen)})
+            where = " (line %d of %s in %s)" % (tb[-1].lineno, tb[-1].name, tb[-1].filename) if tb else ""
+            outs.append({"ok": False, "error": "%s: %s%s" % (type(exc).__name__, exc, where), "called": sorted(seen)})
     results.append({"exercise": exercise, "outputs": outs})
 out_stream.write(json.dumps(results))
 '''

@@ -113,10 +113,12 @@ def grade_class(chapter: str, submissions: Path, out: Path, *, jobs: int = 2,
     (out / "feedback").mkdir(parents=True, exist_ok=True)
     log_lines = [f"grading {chapter}: {len(subs)} submissions from {submissions}, jobs={jobs}, grader {version}"]
 
+    memo: dict = {}
+
     def one(sub: Submission) -> StudentResult:
         try:
             return grade_submission(sub, release, specs, secret, api=api, limits=limits,
-                                    require_namespaces=require_namespaces)
+                                    require_namespaces=require_namespaces, memo=memo)
         except Exception as exc:  # noqa: BLE001 - the batch goes on; the row says what broke
             r = StudentResult(sub.student, sub.sha256, "grader error",
                               [f"grader error: {type(exc).__name__}: {exc}"])

@@ -31,6 +31,7 @@ class Item:
     label: str
     args: tuple
     check: int = -1           # answer-free: which check made the call
+    key: tuple | None = None  # the same for every student (public and answer-free calls): memo key
 
 
 @dataclass
@@ -63,15 +64,31 @@ def _public_label(spec: Spec, i: int, case: Any) -> str:
     return f"{case.label} (seed {seed})" if case.label else f"random case (seed {seed})"
 
 
-def plan_exercise(spec: Spec, secret: bytes, student: str) -> Plan:
-    """Public, per-student hidden and answer-free calls of ``spec`` for ``student``."""
-    cases = [Item("public", _public_label(spec, i, c), tuple(c.args)) for i, c in enumerate(spec.public_cases())]
+def plan_exercise(spec: Spec, secret: bytes, student: str, memo: dict | None = None) -> Plan:
+    """Public, per-student hidden and answer-free calls of ``spec`` for ``student``.
+
+    ``memo`` (one dict per batch) keeps the parts that are the same for every student (the
+    public cases and the answer-free recordings), so they are made once per class.
+    """
+    memo = {} if memo is None else memo
+    shared = memo.get((spec.name, "plan"))
+    if shared is None:
+        shared = memo[(spec.name, "plan")] = _shared_part(spec)
+    public, checks, free_calls, unrecordable = shared
+    cases = list(public)
     for i in range(spec.n_hidden):
         rng = np.random.default_rng(case_seed(secret, student, spec.name, i))
         cases.append(Item("hidden", f"hidden case {i + 1}", tuple(spec.make_case(rng).args)))
-    plan = Plan(spec, cases)
-    plan.checks = [("answer-free", c) for c in spec.answer_free] + [("cost", c) for c in spec.cost]
-    for k, (kind, chk) in enumerate(plan.checks):
+    return Plan(spec, cases, list(free_calls), dict(unrecordable), list(checks))
+
+
+def _shared_part(spec: Spec) -> tuple[list[Item], list, list[Item], dict[int, str]]:
+    public = [Item("public", _public_label(spec, i, c), tuple(c.args), key=(spec.name, "public", i))
+              for i, c in enumerate(spec.public_cases())]
+    checks = [("answer-free", c) for c in spec.answer_free] + [("cost", c) for c in spec.cost]
+    free_calls: list[Item] = []
+    unrecordable: dict[int, str] = {}
+    for k, (kind, chk) in enumerate(checks):
         calls: list[tuple] = []
 
         def recorder(*args: Any, **kwargs: Any) -> Any:
@@ -86,7 +103,7 @@ def plan_exercise(spec: Spec, secret: bytes, student: str) -> Plan:
                 chk(recorder)
             pickle.dumps(calls)
         except Exception as exc:  # noqa: BLE001 - a check we cannot record is reported, not fatal
-            plan.unrecordable[k] = f"{type(exc).__name__}: {exc}"
+            unrecordable[k] = f"{type(exc).__name__}: {exc}"
             continue
-        plan.free_calls += [Item(kind, check_label(chk), args, k) for args in calls]
-    return plan
+        free_calls += [Item(kind, check_label(chk), args, k) for args in calls]
+    return public, checks, free_calls, unrecordable

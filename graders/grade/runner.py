@@ -61,7 +61,8 @@ def _zero_all(specs: list[Spec], status: str, message: str) -> list[ExerciseResu
 
 def grade_submission(sub: Submission, release: Release, specs: dict[str, Spec], secret: bytes, *,
                      api: tuple[Callable[..., Any], type, type] | None = None,
-                     limits: Any = None, require_namespaces: bool = True) -> StudentResult:
+                     limits: Any = None, require_namespaces: bool = True,
+                     memo: dict | None = None) -> StudentResult:
     """Grade ``sub`` against ``release``; never raises for anything in the submission.
 
     Parameters
@@ -75,7 +76,11 @@ def grade_submission(sub: Submission, release: Release, specs: dict[str, Spec], 
         The course secret that seeds the hidden cases.
     api : (run, Call, Limits), optional
         The sandbox (default :func:`sandbox_api`); tests pass a stand-in.
+    memo : dict, optional
+        Shared by the submissions of one batch: what is the same for every student (public
+        cases, answer-free recordings, the reference's public answers) is computed once.
     """
+    memo = {} if memo is None else memo
     start = time.perf_counter()
     slots = [s for s in release.slots if s.exercise in specs]
     ordered = [specs[s.exercise] for s in slots]
@@ -96,7 +101,7 @@ def grade_submission(sub: Submission, release: Release, specs: dict[str, Spec], 
     result.messages += program.notes
     missing_ids = set(program.missing)
     with _TRUSTED:
-        plans: list[tuple[Any, Plan]] = [(slot, plan_exercise(specs[slot.exercise], secret, sub.student))
+        plans: list[tuple[Any, Plan]] = [(slot, plan_exercise(specs[slot.exercise], secret, sub.student, memo))
                                          for slot in slots]
     run, Call, Limits = api or sandbox_api()
     calls, where = [], []
@@ -150,7 +155,7 @@ def grade_submission(sub: Submission, release: Release, specs: dict[str, Spec], 
                                                      f"{next((o.error for o in got if o.error), '')}"[:300]))
             continue
         with _TRUSTED:
-            result.exercises.append(score_exercise(plan, got[:n], got[n:]))
+            result.exercises.append(score_exercise(plan, got[:n], got[n:], memo))
     if run_status != "ok":
         result.status = run_status
         result.messages.append(_STATUS_TEXT.get(run_status, run_status))

@@ -137,10 +137,16 @@ def silent_bug(spec: Spec, chk: Any) -> Any:
     return None
 
 
-def _case(spec: Spec, label: str, kind: str, args: tuple, out: Any) -> Verdict:
+def _case(spec: Spec, item: Any, out: Any, memo: dict) -> Verdict:
+    label, kind, args = item.label, item.kind, item.args
     if not out.ok:
         return Verdict(label, kind, 0.0, "exception", describe_error(out.error))
-    expected = reference_output(spec, args)
+    if item.key is not None and item.key in memo:
+        expected = memo[item.key]
+    else:
+        expected = reference_output(spec, args)
+        if item.key is not None:
+            memo[item.key] = expected
     if compare(out.value, expected, rtol=spec.rtol, atol=spec.atol)[0] is None:
         return Verdict(label, kind, 1.0)
     earned = output_credit(out.value, expected, rtol=spec.rtol, atol=spec.atol)
@@ -153,9 +159,14 @@ def _case(spec: Spec, label: str, kind: str, args: tuple, out: Any) -> Verdict:
                    bug.name if bug else None, bug.hint if bug else None)
 
 
-def score_exercise(plan: Plan, outputs: list[Any], free_outputs: list[Any]) -> ExerciseResult:
-    """Score ``plan``'s exercise from the sandbox's outputs (one per case, then per free call)."""
+def score_exercise(plan: Plan, outputs: list[Any], free_outputs: list[Any],
+                   memo: dict | None = None) -> ExerciseResult:
+    """Score ``plan``'s exercise from the sandbox's outputs (one per case, then per free call).
+
+    ``memo`` (one dict per batch) keeps the reference's answers to the public cases.
+    """
     spec = plan.spec
+    memo = {} if memo is None else memo
     points = float(spec.points)
     if len(outputs) != len(plan.cases) or len(free_outputs) != len(plan.free_calls):  # pragma: no cover
         return missing_exercise(spec, "grader error",
@@ -163,7 +174,7 @@ def score_exercise(plan: Plan, outputs: list[Any], free_outputs: list[Any]) -> E
     if outputs and not outputs[0].ok and "NotImplementedError" in str(outputs[0].error):
         return ExerciseResult(spec.name, spec.title, points, 0.0, "not implemented",
                               "not implemented yet (it raises NotImplementedError)")
-    cases = [_case(spec, it.label, it.kind, it.args, out) for it, out in zip(plan.cases, outputs)]
+    cases = [_case(spec, it, out, memo) for it, out in zip(plan.cases, outputs)]
     n_public = sum(1 for it in plan.cases if it.kind == "public")
     public_ok = all(c.passed for c in cases[:n_public])
     free: list[Verdict] = []

@@ -81,7 +81,10 @@ def class_report_html(results: list[StudentResult], exercises: list[str], chapte
            "<style>body{font-family:system-ui,sans-serif;max-width:70em;margin:2em auto}"
            "td,th{padding:.2em .8em;text-align:left}</style></head><body>",
            f"<h1>{e_(chapter)}: class report ({len(results)} submissions)</h1>"]
+    layers = sorted({layer for r in results for layer in r.isolation})
     if results:
+        weak = "" if "net namespace" in layers else " <b>(no namespace isolation: graded with the weaker layers)</b>"
+        out.append(f"<p>sandbox layers in force: {e_(', '.join(layers) or 'none reported')}{weak}</p>")
         out.append(f"<img alt='score distribution per exercise' src='data:image/png;base64,{_png(score_figure(results, exercises))}'>")
         bugs = bug_figure(results, exercises)
         if bugs is not None:

@@ -41,6 +41,10 @@ def run(args: argparse.Namespace) -> int:
         return 1
     print(run_.summary)
     print(f"wrote {out / 'grades.csv'}, {out / 'report.html'}, {out / 'feedback'}/, {out / 'grade.log'}")
+    if run_.results and all(r.status == "no-isolation" for r in run_.results):
+        print("error: nothing was graded: this machine cannot make Linux namespaces (see `python -m "
+              "graders doctor`); pass --without-namespaces to grade with the weaker layers", file=sys.stderr)
+        return 1
     broken = [r.student for r in run_.results if r.status == "grader error"]
     if args.gradebook:
         from graders.grade.gradebook import write_gradebook

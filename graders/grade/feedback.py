@@ -46,7 +46,7 @@ def feedback_dict(result: StudentResult, chapter: str, grader_version: str) -> d
     return {
         "student": result.student, "chapter": chapter, "status": result.status,
         "total": round(result.total, 6), "max": result.max, "messages": list(result.messages),
-        "sha256": result.sha256, "grader_version": grader_version,
+        "sha256": result.sha256, "grader_version": grader_version, "isolation": list(result.isolation),
         "exercises": [_exercise(e) for e in result.exercises],
     }
 

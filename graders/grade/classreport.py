@@ -14,6 +14,7 @@ from collections import Counter
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from graders.grade.runner import StudentResult
 
@@ -42,6 +43,7 @@ def score_figure(results: list[StudentResult], exercises: list[str]) -> Figure:
         ax.set_xlabel("fraction of points", fontsize=8)
         ax.set_ylabel("students", fontsize=8)
         ax.tick_params(labelsize=7)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     fig.suptitle("Score distribution per exercise", fontsize=11)
     fig.tight_layout()
     return fig
@@ -65,7 +67,10 @@ def bug_figure(results: list[StudentResult], exercises: list[str], top: int = 3)
     fig = Figure(figsize=(8, 0.35 * len(rows) + 1.2))
     ax = fig.add_subplot(1, 1, 1)
     labels, values = zip(*rows[::-1])
-    ax.barh(range(len(rows)), values, color="#c8553d")
+    order = {ex: k for k, ex in enumerate(exercises)}
+    colors = ["#c8553d" if order[label.split(":", 1)[0]] % 2 == 0 else "#e09f3e" for label in labels]
+    ax.barh(range(len(rows)), values, color=colors)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_yticks(range(len(rows)), labels, fontsize=8)
     ax.set_xlabel("students whose output matched the bug")
     ax.set_title("Most common named bugs per exercise (what to reteach)", fontsize=11)

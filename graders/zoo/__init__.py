@@ -10,13 +10,16 @@ solution notebook with that exercise's answer cell replaced:
 - one that hands in the course's own reference (``spec.forbidden[0]``): it must score 0;
 - (if still fewer than two) one that returns ``None``.
 
-Nothing here is hand-written per exercise, so a new chapter's specs give it a zoo at once.
+An exercise whose solution calls the broken exercise's function (chapter 4's
+``mlp_backward`` calls the learner's ``linear_backward``) may lose points too: ``Entry.affects``
+lists those. Nothing here is hand-written per exercise, so a new chapter's specs give it a zoo at once.
 ``python -m graders.zoo <chapter> <folder>`` writes a chapter's zoo as ``<folder>/<entry>.ipynb``
 plus ``<folder>/expected.json`` (what each entry must get).
 """
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import json
 import re
@@ -28,6 +31,7 @@ from course.checking.guard import Guard, quiet
 from course.exercises import all_specs
 from course.exercises.spec import Spec
 from graders.grade.extract import Release, load_release
+from graders.grade.notebook import parse
 from graders.grade.shortcuts import qualname
 
 __all__ = ["Entry", "entries", "write_zoo", "submission_json"]
@@ -50,6 +54,7 @@ class Entry:
     bug: str = ""
     reason: str = ""
     code: str = ""
+    affects: tuple[str, ...] = ()     # other exercises whose solution calls this one's function
 
 
 def _slug(text: str) -> str:
@@ -57,13 +62,13 @@ def _slug(text: str) -> str:
 
 
 def _uses_answer(spec: Spec, impl: Callable[..., Any]) -> bool:
-    """Does ``impl`` reach the spec's reference or forbidden functions (on the public cases)?
+    """Does ``impl`` reach the spec's reference, forbidden, variant or shortcut functions?
 
     Such a bug (``-reference(x)``) cannot be handed in by a learner: in the sandbox those
     functions are stubs, so it would score as a shortcut, not as the bug.
     """
     guard = Guard(impl if spec.call is None else functools.partial(spec.call, impl),
-                  (spec.reference, *spec.forbidden), None)
+                  (spec.reference, *spec.forbidden, *spec.variants, *spec.shortcuts), None)
     with quiet():
         for case in spec.public_cases():
             guard.call(case.args)
@@ -91,12 +96,18 @@ def _entries_for(spec: Spec, function: str) -> list[Entry]:
 
 def entries(chapter: str, notebooks: Path | None = None) -> tuple[Release, list[Entry]]:
     """The chapter's release structure and its zoo entries (every graded exercise)."""
-    release = load_release(chapter, Path(notebooks or _ROOT / "notebooks"))
+    notebooks = Path(notebooks or _ROOT / "notebooks")
+    release = load_release(chapter, notebooks)
     specs = {s.name: s for s in all_specs()}
+    solution = notebooks.parent / "solutions" / chapter / release.path.name
+    answers = {c.grade_id: c.source for c in parse(solution.read_bytes()).cells if c.role == "solution"}
     out: list[Entry] = []
     for slot in release.slots:
         if slot.exercise in specs:
-            out += _entries_for(specs[slot.exercise], slot.function)
+            calls = re.compile(rf"\b{re.escape(slot.function)}\s*\(")
+            affects = tuple(o.exercise for o in release.slots if o.exercise != slot.exercise
+                            and calls.search(answers.get(o.solution_id, "")))
+            out += [dataclasses.replace(e, affects=affects) for e in _entries_for(specs[slot.exercise], slot.function)]
     return release, out
 
 

@@ -121,8 +121,7 @@ def grade_submission(sub: Submission, release: Release, specs: dict[str, Spec], 
         rr = run(program_source(program), calls, **kwargs)
         result.isolation = list(getattr(rr, "isolation", []) or [])
         run_status = str(getattr(rr, "status", "ok"))
-        run_message = _run_message(rr)
-        call_status: dict[str, str] = {}
+        run_message = _STATUS_TEXT.get(run_status, run_status) if run_status != "ok" else ""
         for key, cr in zip(where, rr.calls or []):
             outs = []
             for o in cr.outputs:
@@ -170,11 +169,3 @@ _STATUS_TEXT = {"timeout": "did not finish in time", "memory": "ran out of memor
                 "protocol-error": "its output could not be read", "no-isolation":
                 "not run: this machine cannot isolate it (see `python -m graders doctor`)",
                 "sandbox-error": "the sandbox failed"}
-
-
-def _run_message(rr: Any) -> str:
-    status = str(getattr(rr, "status", "ok"))
-    if status == "ok":
-        return ""
-    text = getattr(rr, "message", "") or ""
-    return f"sandbox: {status}" + (f" ({text})" if text else "")

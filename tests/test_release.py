@@ -80,8 +80,8 @@ def test_a_stub_that_scores_is_refused(course_copy):
 @pytest.mark.slow
 def test_an_error_output_in_the_learner_notebook_is_refused(course_copy):
     learner = course_copy / "notebooks" / CH01 / "chain_rule.ipynb"
-    _edit(learner, lambda cells: cells.append({"cell_type": "code", "metadata": {}, "outputs": [],
-                                              "execution_count": None, "source": "1 / 0\n"}))
+    _edit(learner, lambda cells: cells.append({"cell_type": "code", "id": "divide-by-zero", "metadata": {},
+                                              "outputs": [], "execution_count": None, "source": "1 / 0\n"}))
     found = error_outputs(learner)
     assert len(found) == 1 and "ZeroDivisionError" in found[0]
 

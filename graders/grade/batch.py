@@ -54,6 +54,25 @@ class ClassRun:
     summary: str
 
 
+def _warm_up(api: Any, exercises: list[str], release: Any, limits: Any, require_namespaces: bool) -> None:
+    """One empty sandbox run calling every exercise, before the parallel ones.
+
+    The sandbox prepares a copy of ``course`` per exercise on first use (and caches it); doing
+    that once, alone, keeps parallel runs from all preparing at the same moment (CPython 3.11's
+    ``ast`` is not safe to use from several threads at once).
+    """
+    from graders.grade.runner import sandbox_api
+    try:
+        run, Call, _ = api or sandbox_api()
+        kwargs: dict[str, Any] = {"require_namespaces": require_namespaces}
+        if limits is not None:
+            kwargs["limits"] = limits
+        slots = {s.exercise: s.function for s in release.slots}
+        run("", [Call(ex, slots[ex], [], None) for ex in exercises], **kwargs)
+    except Exception:  # noqa: BLE001 - only a warm-up: the real runs report their own problems
+        pass
+
+
 def _progress(done: int, total: int, last: str, stream: TextIO, started: float) -> None:
     width = 30
     filled = int(width * done / total) if total else width
@@ -114,6 +133,8 @@ def grade_class(chapter: str, submissions: Path, out: Path, *, jobs: int = 2,
     log_lines = [f"grading {chapter}: {len(subs)} submissions from {submissions}, jobs={jobs}, grader {version}"]
 
     memo: dict = {}
+    if jobs > 1 and subs:
+        _warm_up(api, exercises, release, limits, require_namespaces)
 
     def one(sub: Submission) -> StudentResult:
         try:

@@ -118,7 +118,10 @@ def grade_submission(sub: Submission, release: Release, specs: dict[str, Spec], 
         kwargs = {"require_namespaces": require_namespaces}
         if limits is not None:
             kwargs["limits"] = limits
-        rr = run(program_source(program), calls, **kwargs)
+        source = program_source(program)
+        rr = run(source, calls, **kwargs)
+        if str(getattr(rr, "status", "ok")) == "sandbox-error":      # transient (e.g. a busy machine): once more
+            rr = run(source, calls, **kwargs)
         result.isolation = list(getattr(rr, "isolation", []) or [])
         run_status = str(getattr(rr, "status", "ok"))
         run_message = _STATUS_TEXT.get(run_status, run_status) if run_status != "ok" else ""

@@ -1,7 +1,7 @@
 """The class grader on the real sandbox (graders/sandbox): every chapter's solution, stub and zoo.
 
 Skipped when the sandbox package is not present. Without Linux namespaces the sandbox runs with
-its weaker layers (``require_namespaces=False``), as ``grade --without-namespaces`` would.
+its weaker layers (``require_namespaces=False``), as ``grade --no-namespaces`` would.
 """
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                    help="output folder (default: <state dir>/grading/<chapter>, outside the repository)")
     p.add_argument("--gradebook", action="store_true",
                    help="also write the scores into the nbgrader gradebook (formgrader, nbgrader export)")
-    p.add_argument("--without-namespaces", action="store_true",
+    p.add_argument("--no-namespaces", action="store_true",
                    help="grade even where Linux namespaces are unavailable (weaker isolation; every "
                         "report says so)")
 
@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or state_dir() / "grading" / args.chapter
     try:
         run_ = grade_class(args.chapter, args.submissions, out, jobs=args.jobs, progress=sys.stderr,
-                           require_namespaces=not args.without_namespaces)
+                           require_namespaces=not args.no_namespaces)
     except (FileNotFoundError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {out / 'grades.csv'}, {out / 'report.html'}, {out / 'feedback'}/, {out / 'grade.log'}")
     if run_.results and all(r.status == "no-isolation" for r in run_.results):
         print("error: nothing was graded: this machine cannot make Linux namespaces (see `python -m "
-              "graders doctor`); pass --without-namespaces to grade with the weaker layers", file=sys.stderr)
+              "graders doctor`); pass --no-namespaces to grade with the weaker layers", file=sys.stderr)
         return 1
     broken = [r.student for r in run_.results if r.status == "grader error"]
     if args.gradebook:

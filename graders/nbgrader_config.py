@@ -10,7 +10,8 @@ in ``$BACKPROP_COURSE_STATE`` if that is set, else in ``$XDG_CACHE_HOME/backprop
 default ``~/.cache/backprop-course``).
 
 To use the nbgrader command line directly, point it at this file, e.g.
-``nbgrader generate_assignment ch01_chain_rule --config graders/nbgrader_config.py``.
+``nbgrader generate_assignment ch01_chain_rule --JupyterApp.config_file=graders/nbgrader_config.py``
+(nbgrader has no ``--config`` option: it would print "Unrecognized alias" and use its defaults).
 """
 import os
 from pathlib import Path

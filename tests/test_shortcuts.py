@@ -25,6 +25,13 @@ from course.reference.functions import sigmoid
 ORIGINAL_EXP, ORIGINAL_MATH_EXP = np.exp, math.exp
 
 
+def assert_full_marks(spec, answer, seeds):
+    """``answer`` scores full marks, no shortcut seen, on the hidden cases of every seed."""
+    for seed in seeds:
+        report = run_spec(spec, answer, mode="grade", seed=seed)
+        assert report.score == spec.points and report.shortcut is None, repr(report)
+
+
 # ----------------------------------------------------------------------------------------------
 # toy spec 1: the slope of the sigmoid, elementwise (arrays of any shape)
 # ----------------------------------------------------------------------------------------------
@@ -133,10 +140,7 @@ def test_numeric_slopes_score_zero_with_the_reason(name):
 
 @pytest.mark.parametrize("name", HONEST_SLOPES)
 def test_honest_slopes_keep_full_marks_on_many_cases(name):
-    spec = replace(SLOPE, n_hidden=150)
-    for seed in range(2):
-        report = run_spec(spec, HONEST_SLOPES[name], mode="grade", seed=seed)
-        assert report.score == spec.points and report.shortcut is None, repr(report)
+    assert_full_marks(replace(SLOPE, n_hidden=150), HONEST_SLOPES[name], range(2))
 
 
 def test_the_messages_name_the_route():
@@ -229,9 +233,7 @@ def test_a_numeric_slope_of_a_handed_over_function_scores_zero(name):
 
 @pytest.mark.parametrize("name", HONEST_CHAINS)
 def test_honest_chains_pass_even_where_sin_x_is_almost_x(name):
-    for seed in range(3):
-        report = run_spec(CHAIN, HONEST_CHAINS[name], mode="grade", seed=seed)
-        assert report.score == CHAIN.points and report.shortcut is None, repr(report)
+    assert_full_marks(CHAIN, HONEST_CHAINS[name], range(3))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -314,9 +316,7 @@ def test_numeric_jacobians_score_zero(name):
 
 @pytest.mark.parametrize("name", HONEST_JACOBIANS)
 def test_honest_jacobians_pass_even_with_a_shift_close_to_zero(name):
-    for seed in range(2):
-        report = run_spec(SOFTMAX, HONEST_JACOBIANS[name], mode="grade", seed=seed)
-        assert report.score == SOFTMAX.points and report.shortcut is None, repr(report)
+    assert_full_marks(SOFTMAX, HONEST_JACOBIANS[name], range(2))
 
 
 # ----------------------------------------------------------------------------------------------

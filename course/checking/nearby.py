@@ -68,6 +68,9 @@ class Evidence:
             self._collect(names[i] if i < len(names) else f"argument {i + 1}", value, nested=False)
         for key, value in kwargs.items():
             self._collect(key, value, nested=False)
+        # (s, s x, max(1, max |s x|)) for every input and sign, computed once
+        self._scaled = [[(s, s * x, max(1.0, abs(s) * float(np.abs(x).max()))) for s in _SIGNS]
+                        for _, x in self.inputs]
         self._vals: np.ndarray | None = None       # every entry of every s x, sorted (built on demand)
         self._refs: list[tuple[int, int, int]] = []
         self._arrays: dict[tuple, set] = {}
@@ -103,7 +106,9 @@ class Evidence:
                 a = float(np.asarray(v).reshape(()))
                 found = self._scalar(key, name, a) or self._scalar_pair(key, name, a)
             elif isinstance(v, np.ndarray) and v.dtype.kind == "f" and 1 < v.size <= _MAX_SIZE:
-                found = self._array(key, name, v) or self._array_pair(key, name, v)
+                found, exact = self._array(key, name, v)
+                if not found and not exact:
+                    found = self._array_pair(key, name, v)
             else:
                 continue
             if found:
@@ -124,10 +129,11 @@ class Evidence:
                             f"trick): that is differentiating numerically")
         return None
 
-    def _array(self, key: Any, name: str, a: np.ndarray) -> str | None:
+    def _array(self, key: Any, name: str, a: np.ndarray) -> tuple[str | None, bool]:
+        """(why ``a`` is a perturbed evaluation point, or None; whether ``a`` is exactly an input)."""
         a = np.asarray(a, dtype=np.float64)
-        if not np.all(np.isfinite(a)):
-            return None
+        if not np.isfinite(a).all():
+            return None, True                     # nothing to compare: treat as explained
         for i, (label, x) in enumerate(self.inputs):
             stacked = False
             if a.shape == x.shape:
@@ -141,18 +147,17 @@ class Evidence:
                 except ValueError:
                     continue
                 cand, stacked = a, True
-            for s in _SIGNS:
-                sx = s * x
-                scale = max(1.0, float(np.max(np.abs(sx))))
+            for s, sx, scale in self._scaled[i]:
                 d = cand - sx
-                size = float(np.max(np.abs(d)))
+                size = float(np.abs(d).max())
                 if size > TAU * scale:
                     continue
                 seen = self._arrays.setdefault((key, i, s), set())
-                if size <= _EXACT * scale:
+                exact = size <= _EXACT * scale
+                if exact:
                     seen.add(("exact",))
                     if stacked:
-                        return None
+                        return None, False
                 else:
                     step = _array_step(d, np.broadcast_to(sx, d.shape), scale)
                     if step is None and self._along_an_input(d):
@@ -162,21 +167,21 @@ class Evidence:
                         if any(o.shape == d.shape and np.allclose(d, -o, rtol=0, atol=_SAME * size)
                                for o in others):
                             return (f"evaluates {name} at {_what(label, s)} + Δ and {_what(label, s)} − Δ "
-                                    f"(a difference along a direction): that is differentiating numerically")
+                                    f"(a difference along a direction): that is differentiating numerically"), False
                         if len(others) < 8:
                             others.append(d.copy())
                         seen.add(("irregular", d.tobytes()[:64]))
                     else:
                         if stacked:
                             return (f"evaluates {name} at many points next to {_what(label, s)} at once "
-                                    f"(steps of {step:.0e}): that is differentiating numerically")
+                                    f"(steps of {step:.0e}): that is differentiating numerically"), False
                         seen.add(("step", np.sign(d).tobytes(), f"{step:.3g}"))
                 if len(seen) >= 2 and any(f[0] == "step" for f in seen):
                     step = next(float(f[2]) for f in seen if f[0] == "step")
                     return (f"evaluates {name} at points next to {_what(label, s)} (steps of {step:.0e}): "
-                            f"that is differentiating numerically")
-                return None
-        return None
+                            f"that is differentiating numerically"), False
+                return None, exact and not stacked
+        return None, False
 
     def _sorted_entries(self) -> np.ndarray:
         """Every entry of every ``s x``, sorted, for nearest-entry look-ups (built on first use)."""
@@ -203,8 +208,6 @@ class Evidence:
     # -- two evaluations of one function a step apart (points derived from the inputs) ---------
     def _array_pair(self, key: Any, name: str, a: np.ndarray) -> str | None:
         a = np.asarray(a, dtype=np.float64)
-        if not np.all(np.isfinite(a)) or self._is_input(a):
-            return None                  # an input itself explains the evaluation
         history = self._history.setdefault((key, a.shape), [])
         for old in history:
             d = a - old
@@ -231,16 +234,6 @@ class Evidence:
         history.append(a)
         del history[:-16]
         return None
-
-    def _is_input(self, a: np.ndarray) -> bool:
-        """Is ``a`` exactly one of the inputs (or ``-x``, ``2x``, ``-2x``)?"""
-        for _, x in self.inputs:
-            if x.size == a.size:
-                for s in _SIGNS:
-                    sx = (s * x).reshape(a.shape)
-                    if float(np.max(np.abs(a - sx))) <= _EXACT * max(1.0, float(np.max(np.abs(sx)))):
-                        return True
-        return False
 
     def _is_entry(self, a: float) -> bool:
         """Is ``a`` exactly an entry of an input (or of ``-x``, ``2x``, ``-2x``)?"""
@@ -310,7 +303,7 @@ def _array_step(d: np.ndarray, x: np.ndarray, scale: float) -> float | None:
     xs = np.abs(x[mask])
     for sizes in (mags, mags / np.maximum(1.0, xs), mags / np.where(xs > 0, xs, np.nan)):
         if np.all(np.isfinite(sizes)) and sizes.size and np.ptp(sizes) <= _SAME * np.max(sizes):
-            return float(np.median(mags))
+            return float(mags.max())
     return None
 
 

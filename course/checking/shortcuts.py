@@ -113,7 +113,7 @@ class ShortcutDetector:
     def __init__(self) -> None:
         self.found: str | None = None
         self._helpers = _numeric_helpers()
-        self._kinds: dict[Any, str] = {}
+        self._kinds: dict[int, tuple[Any, str]] = {}
         self._evidence: Evidence | None = None
         self._busy = False
 
@@ -170,9 +170,10 @@ class ShortcutDetector:
         if helper is not None:
             self.found = helper[1]
             return
-        kind = self._kinds.get(code)
-        if kind is None:
-            kind = self._kinds[code] = self._kind(code, frame.f_globals.get("__name__") or "")
+        known = self._kinds.get(id(code))      # by id (hashing a code object reads all of it);
+        if known is None:                      # the entry keeps the code alive, so ids stay unique
+            known = self._kinds[id(code)] = (code, self._kind(code, frame.f_globals.get("__name__") or ""))
+        kind = known[1]
         if kind == _SKIP:
             return
         if kind != _WATCH:

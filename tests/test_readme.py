@@ -15,7 +15,7 @@ def test_quick_start_is_two_one_line_commands():
     open_line, test_line = _block_after("quickstart:open"), _block_after("quickstart:test")
     for line in (open_line, test_line):
         assert "\n" not in line and line.startswith("python3 -m venv .venv")
-    assert "pip install -e ." in open_line and "jupyter lab notebooks/" in open_line
+    assert "pip install -e ." in open_line and open_line.endswith("python -m course.workspace")
     assert 'pip install -e ".[dev]"' in test_line and "pytest" in test_line
 
 

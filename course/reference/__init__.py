@@ -4,7 +4,9 @@
   activations, derivatives, Jacobians and vector-Jacobian products;
 * :mod:`.autodiff` (chapter 3): the scalar reverse-mode engine ``Value``;
 * :mod:`.layers`, :mod:`.losses`, :mod:`.mlp` (chapter 4): layers with forward/backward,
-  losses that return their gradient, a multi-layer perceptron;
+  losses that return their gradient, a multi-layer perceptron; :mod:`.backprop` (chapter 4):
+  the chapter's answers as plain functions (linear forward/backward, activation and loss
+  backward, the notes' two-layer V/W network, an MLP's backward);
 * :mod:`.training`, :mod:`.history` (chapter 5): the per-sample algorithm of the notes and its
   mini-batch form, and what they record.
 

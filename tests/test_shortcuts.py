@@ -143,6 +143,27 @@ def test_honest_slopes_keep_full_marks_on_many_cases(name):
     assert_full_marks(replace(SLOPE, n_hidden=150), HONEST_SLOPES[name], range(2))
 
 
+from numpy import exp as bound_exp     # noqa: E402 - bound before any call, as a notebook's import is
+
+
+def _closure_over(f):
+    def answer(z):
+        return (1 / (1 + f(-(z + 1e-6))) - 1 / (1 + f(-(z - 1e-6)))) / 2e-6
+    return answer
+
+
+@pytest.mark.parametrize("answer", [
+    lambda z: (1 / (1 + bound_exp(-(z + 1e-6))) - 1 / (1 + bound_exp(-(z - 1e-6)))) / 2e-6,
+    _closure_over(np.exp),
+    _entrywise(_closure_over(math.exp)),
+], ids=["from numpy import exp", "np.exp in a closure", "math.exp in a closure, entry by entry"])
+def test_functions_bound_before_the_call_are_watched_too(answer):
+    report = run_spec(SLOPE, answer, mode="grade")
+    assert report.score == 0 and report.shortcut and "exp" in report.shortcut, repr(report)
+    assert bound_exp is ORIGINAL_EXP and answer.__closure__ is None or all(
+        not type(c.cell_contents).__name__ == "_Watched" for c in answer.__closure__)
+
+
 def test_the_messages_name_the_route():
     assert "autograd" in run_spec(SLOPE, _autograd).shortcut
     assert "mysig" in run_spec(SLOPE, NUMERIC_SLOPES["forward difference"]).shortcut
@@ -276,11 +297,15 @@ def _coordinate_loop(z):
     return J
 
 
+def _softmax_columns(Z):
+    e = np.exp(Z - Z.max(axis=0))
+    return e / e.sum(axis=0)
+
+
 def _stacked(z):
     h = 1e-6
     zz = z + h * np.eye(z.size)                      # column j is z + h e_j: every point at once
-    e = np.exp(zz - zz.max(axis=0))
-    return (e / e.sum(axis=0) - my_softmax(z)) / h
+    return (_softmax_columns(zz) - my_softmax(z)) / h
 
 
 def _softmax_loop(z):

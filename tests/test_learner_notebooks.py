@@ -15,20 +15,9 @@ import nbformat
 import pytest
 
 from graders import generate as gen
-from test_pipeline import CHECK_ALL_PROBE, check_all_probe
+from test_pipeline import CHECK_ALL_PROBE, check_all_probe, errors_in
 
 NOTEBOOKS = sorted((gen.REPO_ROOT / "notebooks").glob("ch[0-9][0-9]_*/*.ipynb"))
-
-
-def _bad_outputs(nb) -> list[str]:
-    found = []
-    for i, cell in enumerate(nb.cells):
-        for out in cell.get("outputs", []):
-            if out.output_type == "error":
-                found.append(f"cell {i}: {out.ename}: {str(out.evalue)[:160]}")
-            elif out.output_type == "stream" and out.name == "stderr":
-                found.append(f"cell {i}: stderr: {out.text[:160]}")
-    return found
 
 
 def test_there_are_learner_notebooks():
@@ -45,7 +34,7 @@ def test_untouched_learner_notebook_runs_top_to_bottom_without_errors(path: Path
     nb.cells.append(nbformat.v4.new_code_cell(CHECK_ALL_PROBE.format(chapter=chapter)))
     NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
-    bad = _bad_outputs(nb)
+    bad = errors_in(nb)
     assert not bad, f"{len(bad)} error outputs in the untouched {path.parent.name}/{path.name}:\n" + "\n".join(bad)
     score, points = check_all_probe(nb)
     assert score == 0 and points > 0, f"check_all on the untouched notebook: {score}/{points}"

@@ -149,7 +149,7 @@ def test_the_last_code_cell_calls_check_all(chapter):
     for kind in ("solutions", "notebooks"):
         for path in _notebooks(kind, chapter):
             code = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
-            assert code and code[-1].source.strip() == f'check_all("{chapter[:4]}")', (
+            assert code and code[-1].source.strip().splitlines()[-1] == f'check_all("{chapter[:4]}")', (
                 f"{kind}/{chapter}/{path.name}: end the chapter with a code cell check_all(\"{chapter[:4]}\")")
 
 
@@ -241,8 +241,12 @@ def check_all_probe(nb) -> tuple[float, float]:
 
 
 def _errors(path: Path) -> list[str]:
+    """Error outputs and stderr streams of every cell of an executed notebook file."""
+    return errors_in(nbformat.read(path, as_version=4))
+
+
+def errors_in(nb) -> list[str]:
     """Error outputs and stderr streams of every cell of an executed notebook."""
-    nb = nbformat.read(path, as_version=4)
     found = []
     for i, cell in enumerate(nb.cells):
         for out in cell.get("outputs", []):

@@ -25,6 +25,13 @@ from course.reference.functions import sigmoid
 ORIGINAL_EXP, ORIGINAL_MATH_EXP = np.exp, math.exp
 
 
+def assert_full_marks(spec, answer, seeds):
+    """``answer`` scores full marks, no shortcut seen, on the hidden cases of every seed."""
+    for seed in seeds:
+        report = run_spec(spec, answer, mode="grade", seed=seed)
+        assert report.score == spec.points and report.shortcut is None, repr(report)
+
+
 # ----------------------------------------------------------------------------------------------
 # toy spec 1: the slope of the sigmoid, elementwise (arrays of any shape)
 # ----------------------------------------------------------------------------------------------
@@ -133,10 +140,28 @@ def test_numeric_slopes_score_zero_with_the_reason(name):
 
 @pytest.mark.parametrize("name", HONEST_SLOPES)
 def test_honest_slopes_keep_full_marks_on_many_cases(name):
-    spec = replace(SLOPE, n_hidden=150)
-    for seed in range(2):
-        report = run_spec(spec, HONEST_SLOPES[name], mode="grade", seed=seed)
-        assert report.score == spec.points and report.shortcut is None, repr(report)
+    assert_full_marks(replace(SLOPE, n_hidden=150), HONEST_SLOPES[name], range(2))
+
+
+from numpy import exp as bound_exp     # noqa: E402 - bound before any call, as a notebook's import is
+
+
+def _closure_over(f):
+    def answer(z):
+        return (1 / (1 + f(-(z + 1e-6))) - 1 / (1 + f(-(z - 1e-6)))) / 2e-6
+    return answer
+
+
+@pytest.mark.parametrize("answer", [
+    lambda z: (1 / (1 + bound_exp(-(z + 1e-6))) - 1 / (1 + bound_exp(-(z - 1e-6)))) / 2e-6,
+    _closure_over(np.exp),
+    _entrywise(_closure_over(math.exp)),
+], ids=["from numpy import exp", "np.exp in a closure", "math.exp in a closure, entry by entry"])
+def test_functions_bound_before_the_call_are_watched_too(answer):
+    report = run_spec(SLOPE, answer, mode="grade")
+    assert report.score == 0 and report.shortcut and "exp" in report.shortcut, repr(report)
+    assert bound_exp is ORIGINAL_EXP and answer.__closure__ is None or all(
+        not type(c.cell_contents).__name__ == "_Watched" for c in answer.__closure__)
 
 
 def test_the_messages_name_the_route():
@@ -229,9 +254,7 @@ def test_a_numeric_slope_of_a_handed_over_function_scores_zero(name):
 
 @pytest.mark.parametrize("name", HONEST_CHAINS)
 def test_honest_chains_pass_even_where_sin_x_is_almost_x(name):
-    for seed in range(3):
-        report = run_spec(CHAIN, HONEST_CHAINS[name], mode="grade", seed=seed)
-        assert report.score == CHAIN.points and report.shortcut is None, repr(report)
+    assert_full_marks(CHAIN, HONEST_CHAINS[name], range(3))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -274,11 +297,15 @@ def _coordinate_loop(z):
     return J
 
 
+def _softmax_columns(Z):
+    e = np.exp(Z - Z.max(axis=0))
+    return e / e.sum(axis=0)
+
+
 def _stacked(z):
     h = 1e-6
     zz = z + h * np.eye(z.size)                      # column j is z + h e_j: every point at once
-    e = np.exp(zz - zz.max(axis=0))
-    return (e / e.sum(axis=0) - my_softmax(z)) / h
+    return (_softmax_columns(zz) - my_softmax(z)) / h
 
 
 def _softmax_loop(z):
@@ -314,9 +341,7 @@ def test_numeric_jacobians_score_zero(name):
 
 @pytest.mark.parametrize("name", HONEST_JACOBIANS)
 def test_honest_jacobians_pass_even_with_a_shift_close_to_zero(name):
-    for seed in range(2):
-        report = run_spec(SOFTMAX, HONEST_JACOBIANS[name], mode="grade", seed=seed)
-        assert report.score == SOFTMAX.points and report.shortcut is None, repr(report)
+    assert_full_marks(SOFTMAX, HONEST_JACOBIANS[name], range(2))
 
 
 # ----------------------------------------------------------------------------------------------

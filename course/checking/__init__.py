@@ -15,7 +15,8 @@ One :class:`~course.exercises.spec.Spec` per exercise drives both. The path of o
 
 ``grade`` does the same and adds the hidden cases. For an *analytic* exercise the guard also
 watches for numeric differentiation (:mod:`course.checking.shortcuts`, evidence rules in
-:mod:`course.checking.nearby`); a spec's cost requirements cap the score. ``check_all``
+:mod:`course.checking.nearby`, what a step is in :mod:`course.checking.steps`); a spec's cost
+requirements cap the score. ``check_all``
 (:mod:`course.checking.chapter`) grades every exercise of a chapter from the notebook's
 namespace, for the chapter's last cell.
 """

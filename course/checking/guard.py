@@ -146,7 +146,7 @@ class Guard:
     def _call_profiled(self, args: tuple, kwargs: dict, watch: bool) -> Outcome:
         previous = sys.getprofile()
         detector = self.detector if watch else None
-        watching = (detector.watching(args, kwargs, self._names) if detector is not None
+        watching = (detector.watching(args, kwargs, self._names, self.fn) if detector is not None
                     else contextlib.nullcontext((args, kwargs)))
         try:
             with watching as (args, kwargs):

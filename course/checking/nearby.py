@@ -10,27 +10,28 @@ input ``x`` when, for a sign ``s`` in ``±1, ±2`` (``np.exp(-(z + h))`` evaluat
 Arrays are compared whole (``a`` of ``x``'s shape, reshaped, or a stack of copies of ``x``);
 a float is compared with every entry (loops over entries), an exact match with some entry
 counting as an evaluation *at* that entry. A finite difference needs the same function at two
-nearby points with a step of one size, so one perturbed evaluation is never enough. A function
-``f`` is flagged when
+nearby points, so one perturbed evaluation is never enough. A *step* is a perturbation whose
+nonzero entries have one size (absolute, or relative to ``|x_i|``, ``max(1, |x_i|)`` or
+``1 + |x_i|``), or a multiple of one of the inputs (``z + h g``, a directional difference); it
+is *round* when that size is one a person or a numeric code picks (``r·10⁻ᵏ`` for ``r`` in
+1, 2.5, 5; ``2⁻ᵏ``; ``√eps``, ``eps^⅓``, ``eps^¼``; or twice one). A function ``f`` is flagged when
 
-- (arrays) ``f`` was evaluated next to ``x`` at two different points (``x`` and ``x + Δ``,
-  ``x ± Δ``, ``x ± Δ e_i``), one of them perturbed by a *step*: all its nonzero entries have
-  one size (absolute, or relative to ``|x_i|`` or ``max(1, |x_i|)``), or it is a multiple of
-  one of the inputs (``z + h g``, a directional difference) — or at a whole stack of such
-  points at once; or at ``x + Δ`` and ``x − Δ`` for any small ``Δ`` (a central difference
-  along any direction);
-- (floats) ``f`` was evaluated at ``x_i + d`` and ``x_i - d`` (a central difference); or at two
-  points next to ``x_i`` one of which is a round step away (``1e-5``, ``2⁻²⁰``, ``√eps``); or
-  next to two different entries with steps of one size (a loop of forward differences);
-- an argument is complex, ``x + i h`` with a small ``h`` (the complex-step derivative);
-- (any point, also one derived from the inputs, such as ``z`` recovered from ``s = σ(z)``) ``f``
-  was evaluated at two points that are not inputs themselves and differ by a small step: one
-  size in every entry or along an input (arrays), or a round step such as ``1e-6``, ``2e-6``,
-  ``2⁻²⁰`` or ``2h·|x|`` (floats; the last sixteen floats and eight arrays are remembered).
+- (a ± pair, any step) ``f`` was evaluated at ``x + Δ`` and ``x − Δ`` next to an input: arrays
+  (``x ± h``, ``x ± h e_i``, or any small ``Δ``) or one entry ``x_i ± d``;
+- (a round step) ``f`` was evaluated next to an input at two different points, one of them a
+  round step away (``x`` and ``x + 1e-7``, per entry too), or at a whole stack of points next to
+  it at once (``x + h I``, ``[x - h, x, x + h]``), or next to two different entries with the same
+  round step (a loop of forward differences);
+- (points derived from the inputs, such as ``z`` recovered from ``s = σ(z)``) ``f`` was evaluated
+  at two points that are not inputs themselves and differ by a round step (or twice one; the
+  last sixteen floats and eight arrays of each function are remembered);
+- an argument is complex, ``x + i h`` with a small ``h`` (the complex-step derivative).
 
 Honest intermediate values that happen to lie close to an input (``sin x`` for small ``x``,
-``z - max z`` when ``max z`` is tiny) differ from it by amounts that vary from entry to entry,
-or are evaluated at one point only, so they are not flagged.
+``z - max z`` when ``max z`` is tiny, the log-sum-exp shift of a log-softmax) differ from it by
+amounts that vary from entry to entry or are not round, or are evaluated at one point only, so
+they are not flagged. The price: a one-sided difference with a step that is not round
+(``h = 3.7e-6``) is seen only when it makes a ± pair or a stack.
 """
 from __future__ import annotations
 
@@ -39,16 +40,13 @@ from typing import Any
 
 import numpy as np
 
+from course.checking.steps import EXACT as _EXACT, SAME as _SAME, TAU, is_round as _round, \
+    same_step as _close, step_sizes as _step_sizes
+
 __all__ = ["Evidence", "TAU"]
 
-TAU = 1e-2            # largest step, relative to an input's scale, that counts as a perturbation
-_EXACT = 8 * np.finfo(np.float64).eps
-_SAME = 1e-3          # relative spread of the step sizes in one array that counts as "one size"
-_SCALAR_SAME = 1e-6   # the same between evaluations at single points (rounding of x + h aside)
 _SIGNS = (1.0, -1.0, 2.0, -2.0)
 _MAX_SIZE = 4_000_000
-_ROUND_STEPS = tuple([10.0 ** -k for k in range(2, 13)] + [2.0 ** -k for k in range(7, 41)]
-                     + [math.sqrt(np.finfo(float).eps), np.finfo(float).eps ** (1 / 3)])
 
 
 class Evidence:
@@ -68,6 +66,9 @@ class Evidence:
             self._collect(names[i] if i < len(names) else f"argument {i + 1}", value, nested=False)
         for key, value in kwargs.items():
             self._collect(key, value, nested=False)
+        # (s, s x, max(1, max |s x|)) for every input and sign, computed once
+        self._scaled = [[(s, s * x, max(1.0, abs(s) * float(np.abs(x).max()))) for s in _SIGNS]
+                        for _, x in self.inputs]
         self._vals: np.ndarray | None = None       # every entry of every s x, sorted (built on demand)
         self._refs: list[tuple[int, int, int]] = []
         self._arrays: dict[tuple, set] = {}
@@ -103,7 +104,9 @@ class Evidence:
                 a = float(np.asarray(v).reshape(()))
                 found = self._scalar(key, name, a) or self._scalar_pair(key, name, a)
             elif isinstance(v, np.ndarray) and v.dtype.kind == "f" and 1 < v.size <= _MAX_SIZE:
-                found = self._array(key, name, v) or self._array_pair(key, name, v)
+                found, exact = self._array(key, name, v)
+                if not found and not exact:
+                    found = self._array_pair(key, name, v)
             else:
                 continue
             if found:
@@ -124,10 +127,11 @@ class Evidence:
                             f"trick): that is differentiating numerically")
         return None
 
-    def _array(self, key: Any, name: str, a: np.ndarray) -> str | None:
+    def _array(self, key: Any, name: str, a: np.ndarray) -> tuple[str | None, bool]:
+        """(why ``a`` is a perturbed evaluation point, or None; whether ``a`` is exactly an input)."""
         a = np.asarray(a, dtype=np.float64)
-        if not np.all(np.isfinite(a)):
-            return None
+        if not np.isfinite(a).all():
+            return None, True                     # nothing to compare: treat as explained
         for i, (label, x) in enumerate(self.inputs):
             stacked = False
             if a.shape == x.shape:
@@ -141,42 +145,48 @@ class Evidence:
                 except ValueError:
                     continue
                 cand, stacked = a, True
-            for s in _SIGNS:
-                sx = s * x
-                scale = max(1.0, float(np.max(np.abs(sx))))
+            for s, sx, scale in self._scaled[i]:
                 d = cand - sx
-                size = float(np.max(np.abs(d)))
+                size = float(np.abs(d).max())
                 if size > TAU * scale:
                     continue
                 seen = self._arrays.setdefault((key, i, s), set())
-                if size <= _EXACT * scale:
+                exact = size <= _EXACT * scale
+                if exact:
                     seen.add(("exact",))
                     if stacked:
-                        return None
+                        return None, False
                 else:
-                    step = _array_step(d, np.broadcast_to(sx, d.shape), scale)
-                    if step is None and self._along_an_input(d):
-                        step = size                   # x + h v along another input v (a direction)
+                    sizes = _step_sizes(d, np.broadcast_to(sx, d.shape), scale) + self._along_an_input(d)
+                    step = sizes[0] if sizes else None
                     if step is None:
                         others = self._irregular.setdefault((key, i, s), [])
                         if any(o.shape == d.shape and np.allclose(d, -o, rtol=0, atol=_SAME * size)
                                for o in others):
                             return (f"evaluates {name} at {_what(label, s)} + Δ and {_what(label, s)} − Δ "
-                                    f"(a difference along a direction): that is differentiating numerically")
+                                    f"(a difference along a direction): that is differentiating numerically"), False
                         if len(others) < 8:
                             others.append(d.copy())
                         seen.add(("irregular", d.tobytes()[:64]))
                     else:
-                        if stacked:
+                        signs = np.sign(np.where(np.abs(d) > _EXACT * scale, d, 0.0))
+                        round_ = any(_round(z, scale) for z in sizes)
+                        if stacked and (round_ or (signs > 0).any() and (signs < 0).any()):
                             return (f"evaluates {name} at many points next to {_what(label, s)} at once "
-                                    f"(steps of {step:.0e}): that is differentiating numerically")
-                        seen.add(("step", np.sign(d).tobytes(), f"{step:.3g}"))
-                if len(seen) >= 2 and any(f[0] == "step" for f in seen):
+                                    f"(steps of {step:.0e}): that is differentiating numerically"), False
+                        mirror = ("step", (-signs).tobytes(), f"{step:.4g}")
+                        if mirror in seen or (round_ and len(seen) >= 1 and not stacked):
+                            return (f"evaluates {name} at points next to {_what(label, s)} (steps of {step:.0e}): "
+                                    f"that is differentiating numerically"), False
+                        seen.add(("step", signs.tobytes(), f"{step:.4g}"))
+                        if round_:
+                            seen.add(("round",))
+                if "exact" in {f[0] for f in seen} and ("round",) in seen:
                     step = next(float(f[2]) for f in seen if f[0] == "step")
                     return (f"evaluates {name} at points next to {_what(label, s)} (steps of {step:.0e}): "
-                            f"that is differentiating numerically")
-                return None
-        return None
+                            f"that is differentiating numerically"), False
+                return None, exact and not stacked
+        return None, False
 
     def _sorted_entries(self) -> np.ndarray:
         """Every entry of every ``s x``, sorted, for nearest-entry look-ups (built on first use)."""
@@ -203,14 +213,13 @@ class Evidence:
     # -- two evaluations of one function a step apart (points derived from the inputs) ---------
     def _array_pair(self, key: Any, name: str, a: np.ndarray) -> str | None:
         a = np.asarray(a, dtype=np.float64)
-        if not np.all(np.isfinite(a)) or self._is_input(a):
-            return None                  # an input itself explains the evaluation
         history = self._history.setdefault((key, a.shape), [])
         for old in history:
             d = a - old
             scale = max(1.0, float(np.max(np.abs(old))))
             size = float(np.max(np.abs(d)))
-            if 0 < size <= TAU * scale and (_array_step(d, old, scale) is not None or self._along_an_input(d)):
+            sizes = _step_sizes(d, old, scale) + self._along_an_input(d) if 0 < size <= TAU * scale else []
+            if any(_round(z, scale) for z in sizes):
                 return (f"evaluates {name} at two points a small step apart (largest difference "
                         f"{size:.0e}): that is differentiating numerically")
         if len(history) < 8 and not any(np.array_equal(a, old) for old in history):
@@ -224,23 +233,12 @@ class Evidence:
         for old in history:
             d = abs(a - old)
             scale = max(1.0, abs(old))
-            if 0 < d <= TAU * scale and any(_close(size, r, scale) or _close(size, 2 * r, scale)
-                                            for size in (d, d / max(abs(old), 1e-300)) for r in _ROUND_STEPS):
+            if 0 < d <= TAU * scale and any(_round(size, scale) for size in (d, d / max(abs(old), 1e-300))):
                 return (f"evaluates {name} at {old:.6g} and at {a:.6g}, a step of {d:.0e} apart: that is "
                         f"differentiating numerically")
         history.append(a)
         del history[:-16]
         return None
-
-    def _is_input(self, a: np.ndarray) -> bool:
-        """Is ``a`` exactly one of the inputs (or ``-x``, ``2x``, ``-2x``)?"""
-        for _, x in self.inputs:
-            if x.size == a.size:
-                for s in _SIGNS:
-                    sx = (s * x).reshape(a.shape)
-                    if float(np.max(np.abs(a - sx))) <= _EXACT * max(1.0, float(np.max(np.abs(sx)))):
-                        return True
-        return False
 
     def _is_entry(self, a: float) -> bool:
         """Is ``a`` exactly an entry of an input (or of ``-x``, ``2x``, ``-2x``)?"""
@@ -250,8 +248,8 @@ class Evidence:
         j = int(np.searchsorted(vals, a))
         return any(abs(vals[k] - a) <= _EXACT * max(1.0, abs(a)) for k in (j - 1, j) if 0 <= k < vals.size)
 
-    def _along_an_input(self, d: np.ndarray) -> bool:
-        """Is ``d`` a multiple of one of the inputs (a step ``h v`` along a direction ``v``)?"""
+    def _along_an_input(self, d: np.ndarray) -> list[float]:
+        """``[|c|]`` when ``d = c v`` for one of the inputs ``v`` (a step along a direction), else ``[]``."""
         flat = d.ravel()
         norm = float(np.linalg.norm(flat))
         for _, y in self.inputs:
@@ -260,8 +258,8 @@ class Evidence:
             v = y.ravel()
             vv = float(v @ v)
             if vv > 0 and float(np.linalg.norm(flat - (flat @ v / vv) * v)) <= _SAME * norm:
-                return True
-        return False
+                return [abs(float(flat @ v / vv))]
+        return []
 
     def _scalar(self, key: Any, name: str, a: float) -> str | None:
         if not math.isfinite(a):
@@ -287,7 +285,7 @@ class Evidence:
             return f"evaluates {name} at {what} ± {abs(d):.0e}: that is differentiating numerically"
         if any(e != d for e in at):
             for step in (e for e in at + [d] if e):
-                if any(_close(abs(step), r, scale) for r in _ROUND_STEPS):
+                if _round(abs(step), scale, doubled=False):
                     return (f"evaluates {name} at {what} and {what} + {step:.0e}: that is differentiating "
                             f"numerically")
         at.append(d)
@@ -296,27 +294,12 @@ class Evidence:
         steps = self._steps.setdefault((key, i, si), {})
         mine = (abs(d), abs(d) / scale)
         for other, sizes in steps.items():
-            if other != flat and any(_close(m, o, scale) for m in mine for o in sizes):
+            if other != flat and any(_close(m, o, scale) and _round(m, scale, doubled=False)
+                                     for m in mine for o in sizes):
                 return (f"evaluates {name} next to entry after entry of {_what(label, s)} with the same "
                         f"step {abs(d):.0e}: that is differentiating numerically")
         steps.setdefault(flat, []).extend(mine)
         return None
-
-
-def _array_step(d: np.ndarray, x: np.ndarray, scale: float) -> float | None:
-    """The step size when every nonzero entry of ``d`` has one size (in one of three senses)."""
-    mask = np.abs(d) > _EXACT * scale
-    mags = np.abs(d[mask])
-    xs = np.abs(x[mask])
-    for sizes in (mags, mags / np.maximum(1.0, xs), mags / np.where(xs > 0, xs, np.nan)):
-        if np.all(np.isfinite(sizes)) and sizes.size and np.ptp(sizes) <= _SAME * np.max(sizes):
-            return float(np.median(mags))
-    return None
-
-
-def _close(a: float, b: float, scale: float) -> bool:
-    """Two steps of one size: equal but for the rounding of ``x + h`` (points of size ``scale``)."""
-    return a != 0 and abs(a - b) <= _SCALAR_SAME * abs(a) + _EXACT * scale
 
 
 def _what(label: str, s: float) -> str:

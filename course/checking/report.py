@@ -163,12 +163,12 @@ class CheckReport:
         if self.not_implemented:
             return (head + "not implemented yet (replace `raise NotImplementedError()` with your "
                     "code, then run this check again)" + score)
+        if self.shortcut:    # before `forbidden`: a numeric helper may be both, and this says why
+            return (head + f"your function {self.shortcut}. This exercise asks for the derivative "
+                    "worked out by hand, so a numeric or automatic one scores 0" + score)
         if self.forbidden:
             return (head + f"your function calls {self.forbidden}, the course's own answer to "
                     "this exercise, so it scores 0. Write it yourself" + score)
-        if self.shortcut:
-            return (head + f"your function {self.shortcut}. This exercise asks for the derivative "
-                    "worked out by hand, so a numeric or automatic one scores 0" + score)
         if self.passed:
             counts = self._kind_counts()
             return head + f"all {self.n_cases} checks passed{counts}" + score

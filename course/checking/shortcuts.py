@@ -33,8 +33,10 @@ in-place updates (inputs are snapshot before the call), broadcasting, ``np.einsu
 
 Limits, honestly
 ----------------
-- A function bound before the call from numpy's C code (``from numpy import exp`` at the top of
-  the notebook) is not wrapped; calls through Python functions are still seen.
+- numpy's and math's functions are wrapped where the answer can reach them by name: module
+  attributes, names in its globals (``from numpy import exp``) and closure cells. One hidden
+  elsewhere (a default argument, a container) is not wrapped; calls through Python functions
+  are still seen.
 - Arithmetic written inline on a perturbed copy, with no function call at all
   (``((W + E) @ x - W @ x) / h``), is not seen: operators are not evaluations the detector can
   watch. For an affine map such a difference is exact for any step, so a spec should also vary
@@ -49,6 +51,8 @@ Limits, honestly
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import math
 import os
 import sys
@@ -113,15 +117,19 @@ class ShortcutDetector:
     def __init__(self) -> None:
         self.found: str | None = None
         self._helpers = _numeric_helpers()
-        self._kinds: dict[Any, str] = {}
+        self._kinds: dict[int, tuple[Any, str]] = {}
         self._evidence: Evidence | None = None
         self._busy = False
 
     # -- one guarded call --------------------------------------------------------------------
     @contextlib.contextmanager
-    def watching(self, args: tuple, kwargs: dict, names: tuple[str, ...] = ()) -> Iterator[tuple[tuple, dict]]:
+    def watching(self, args: tuple, kwargs: dict, names: tuple[str, ...] = (),
+                 fn: Any = None) -> Iterator[tuple[tuple, dict]]:
         """Snapshot the inputs, wrap C callables in the arguments and numpy's/math's functions.
 
+        numpy's and math's functions are wrapped where ``fn`` can reach them: as module
+        attributes (``np.exp``), and as names bound to them in ``fn``'s globals and closure
+        (``from numpy import exp`` in the notebook, ``f = np.tanh`` captured by a closure).
         Yields the arguments to call the learner's function with.
         """
         self._busy = True
@@ -132,15 +140,25 @@ class ShortcutDetector:
         wrapped_args = tuple(self._wrap_arg(a) for a in args)
         wrapped_kwargs = {k: self._wrap_arg(v) for k, v in kwargs.items()}
         saved: list[tuple[Any, str, Any]] = []
+        swapped: list[tuple[Any, Any, Any, Any]] = []       # (dict or cell, key, original, wrapper)
         try:
+            wrappers: dict[int, _Watched] = {}
             for module, attrs, prefix in ((np, NUMPY_WATCHED, "np."), (math, MATH_WATCHED, "math.")):
                 for attr in attrs:
                     original = getattr(module, attr, None)
                     if original is not None and not isinstance(original, _Watched):
                         saved.append((module, attr, original))
-                        setattr(module, attr, _Watched(original, prefix + attr, self))
+                        wrappers[id(original)] = _Watched(original, prefix + attr, self)
+                        setattr(module, attr, wrappers[id(original)])
+            _swap_bound_names(fn, wrappers, swapped)
             yield wrapped_args, wrapped_kwargs
         finally:
+            for place, key, original, wrapper in reversed(swapped):
+                if isinstance(place, dict):
+                    if place.get(key) is wrapper:
+                        place[key] = original
+                elif place.cell_contents is wrapper:
+                    place.cell_contents = original
             for module, attr, original in reversed(saved):
                 setattr(module, attr, original)
             self._evidence = None
@@ -170,9 +188,10 @@ class ShortcutDetector:
         if helper is not None:
             self.found = helper[1]
             return
-        kind = self._kinds.get(code)
-        if kind is None:
-            kind = self._kinds[code] = self._kind(code, frame.f_globals.get("__name__") or "")
+        known = self._kinds.get(id(code))      # by id (hashing a code object reads all of it);
+        if known is None:                      # the entry keeps the code alive, so ids stay unique
+            known = self._kinds[id(code)] = (code, self._kind(code, frame.f_globals.get("__name__") or ""))
+        kind = known[1]
         if kind == _SKIP:
             return
         if kind != _WATCH:
@@ -204,6 +223,56 @@ class ShortcutDetector:
                 (sys.base_prefix + os.sep, sys.prefix + os.sep)) or code.co_filename.startswith("<frozen"):
             return _SKIP                         # numpy, the standard library, IPython
         return _WATCH                            # the learner's own code
+
+
+def _functions_of(fn: Any) -> list[Any]:
+    """The plain functions behind ``fn``: itself, those its closure holds, a partial's function and
+    arguments, a class's methods."""
+    out, todo, seen = [], [fn], set()
+    while todo and len(out) < 64:
+        f = todo.pop()
+        if id(f) in seen:
+            continue
+        seen.add(id(f))
+        if isinstance(f, functools.partial):
+            todo += [f.func, *f.args]
+        elif inspect.ismethod(f):
+            todo.append(f.__func__)
+        elif inspect.isfunction(f):
+            out.append(f)
+            for cell in f.__closure__ or ():           # helpers a closure holds (a wrapped answer)
+                try:
+                    todo.append(cell.cell_contents)
+                except ValueError:
+                    pass
+        elif inspect.isclass(f) and f.__module__ not in ("builtins",):
+            todo += [v for v in vars(f).values() if inspect.isfunction(v)]
+    return out
+
+
+def _swap_bound_names(fn: Any, wrappers: dict[int, "_Watched"], swapped: list) -> None:
+    """Bind the wrappers in place of numpy's/math's functions in ``fn``'s globals and closure cells."""
+    seen: set[int] = set()
+    for f in _functions_of(fn):
+        if os.path.abspath(f.__code__.co_filename).startswith(_HERE + os.sep):
+            continue                                           # the checker's own functions
+        space = f.__globals__
+        if id(space) not in seen:
+            seen.add(id(space))
+            for key, value in list(space.items()):
+                wrapper = wrappers.get(id(value))
+                if wrapper is not None and wrapper._original is value:
+                    space[key] = wrapper
+                    swapped.append((space, key, value, wrapper))
+        for cell in f.__closure__ or ():
+            try:
+                value = cell.cell_contents
+            except ValueError:                                  # an empty cell
+                continue
+            wrapper = wrappers.get(id(value))
+            if wrapper is not None and wrapper._original is value:
+                cell.cell_contents = wrapper
+                swapped.append((cell, None, value, wrapper))
 
 
 class _Watched:

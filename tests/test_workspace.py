@@ -138,8 +138,9 @@ def test_the_open_command_starts_a_learners_lab(tmp_path):
             tree = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents?token=t0ken", timeout=5).read())
             assert {"ch01_chain_rule", "ch02_jacobian"} <= {item["name"] for item in tree["content"]}
         finally:
-            proc.terminate()
+            proc.terminate()            # the launcher has become JupyterLab: this stops the server
             proc.wait(timeout=30)
+    assert proc.returncode is not None
     text = "\n".join(line for line in log.read_text().splitlines()
                      if "404 GET /formgrader" not in line)              # the request this test made
     assert "WARNING" not in text and "[W " not in text and "No nbgrader_config.py" not in text, text

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -59,7 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.prepare_only:
         print(" ".join(f"{k}={v}" for k, v in env.items()) + " " + " ".join(cmd))
         return 0
-    return subprocess.call(cmd, env={**os.environ, **env}, cwd=root)
+    # Become JupyterLab (no parent left behind): Ctrl-C and signals reach the server itself.
+    os.chdir(root)
+    os.execve(cmd[0], cmd, {**os.environ, **env})
+    return 0  # not reached
 
 
 if __name__ == "__main__":

@@ -100,6 +100,16 @@ SIGMOID_BACKWARD = Spec(
 # ----------------------------------------------------------------------------
 
 
+def _tanh_own(z):
+    """tanh looked up when called, as notebook code writes it.
+
+    Handing the shortcuts ``np.tanh`` itself would bind numpy's C function before the graded
+    call, where the analytic detector does not see it (its documented limit; reported to
+    course/checking, and recorded by a strict xfail in tests/test_ch04.py).
+    """
+    return np.tanh(z)
+
+
 TANH_BACKWARD = Spec(
     name="ch04.tanh_backward",
     title="backward of the tanh layer",
@@ -120,7 +130,7 @@ TANH_BACKWARD = Spec(
     ),
     forbidden=(backprop.tanh_backward, tanh_prime, Tanh.backward),
     analytic=True,
-    shortcuts=_shortcuts(np.tanh, Tanh),
+    shortcuts=_shortcuts(_tanh_own, Tanh),
     variants=(
         lambda dA, Z: dA / np.cosh(Z) ** 2,
         lambda dA, Z: dA * 4.0 / (np.exp(Z) + np.exp(-Z)) ** 2,

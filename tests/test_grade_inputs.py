@@ -21,10 +21,10 @@ CH01 = "ch01_chain_rule"
 # -- seeds -------------------------------------------------------------------------------------
 def test_seeds_differ_per_student_exercise_and_case_and_repeat_exactly():
     s = b"course secret"
-    base = case_seed(s, "ada", "ch01.sigmoid_prime", 0)
-    assert base == case_seed(s, "ada", "ch01.sigmoid_prime", 0)
-    others = {case_seed(s, "bob", "ch01.sigmoid_prime", 0), case_seed(s, "ada", "ch01.tanh_prime", 0),
-              case_seed(s, "ada", "ch01.sigmoid_prime", 1), case_seed(b"other", "ada", "ch01.sigmoid_prime", 0)}
+    base = case_seed(s, "ada", "ch01.sigmoid_slope", 0)
+    assert base == case_seed(s, "ada", "ch01.sigmoid_slope", 0)
+    others = {case_seed(s, "bob", "ch01.sigmoid_slope", 0), case_seed(s, "ada", "ch01.tanh_slope", 0),
+              case_seed(s, "ada", "ch01.sigmoid_slope", 1), case_seed(b"other", "ada", "ch01.sigmoid_slope", 0)}
     assert base not in others and len(others) == 4
     assert 0 <= base < 2**64
 
@@ -175,12 +175,12 @@ def test_duplicated_deleted_retyped_and_stripped_answer_cells(release):
     dup["source"] = "def central_difference(f, x, h):\n    return 'second copy'\n"
     cells.append(dup)                                                     # duplicated: last wins
     cells[ids["ch01-chain_rule-solution"]]["cell_type"] = "markdown"      # retyped: not run
-    cells[ids["ch01-sigmoid_prime-solution"]]["metadata"] = {}            # stripped: found by name
-    del cells[ids["ch01-two_paths-solution"]]                            # deleted
+    cells[ids["ch01-sigmoid_slope-solution"]]["metadata"] = {}            # stripped: found by name
+    del cells[ids["ch01-two_path_derivative-solution"]]                            # deleted
     program = build_program(release, parse(json.dumps(nb).encode()))
     text = "\n".join(code for _, code in program.cells)
     notes = " ".join(program.notes)
     assert "second copy" in text and "appears 2 times" in notes
     assert "changed to a markdown cell" in notes and "ch01-chain_rule-solution" in program.missing
-    assert "lost its nbgrader metadata" in notes and "def sigmoid_prime" in text
-    assert "ch01-two_paths-solution" in program.missing and "missing (deleted?)" in notes
+    assert "lost its nbgrader metadata" in notes and "def sigmoid_slope" in text
+    assert "ch01-two_path_derivative-solution" in program.missing and "missing (deleted?)" in notes

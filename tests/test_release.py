@@ -58,23 +58,23 @@ def test_a_leaked_reference_line_is_refused(course_copy):
     learner = course_copy / "notebooks" / CH01 / "chain_rule.ipynb"
     _edit(learner, lambda cells: cells.append({"cell_type": "code", "metadata": {}, "outputs": [],
                                               "execution_count": None, "source": "path_v = u * np.cos(x)\n"}))
-    assert any("reference of ch01.two_paths" in p for p in leaks(CH01, course_copy))
+    assert any("reference of ch01.two_path_derivative" in p for p in leaks(CH01, course_copy))
 
 
 def test_a_solution_below_full_marks_is_refused(course_copy):
     solution = course_copy / "solutions" / CH01 / "chain_rule.ipynb"
-    _edit(solution, lambda cells: _cell(cells, "ch01-tanh_prime-solution").update(
-        source="def tanh_prime(z):\n    return 1 - np.tanh(z)\n"))
+    _edit(solution, lambda cells: _cell(cells, "ch01-tanh_slope-solution").update(
+        source="def tanh_slope(t):\n    return 1 - t\n"))
     found = check_chapter(CH01, root=course_copy, api=grade_standin.API, execute=False)
-    assert any("the solution scores 0/1 on ch01.tanh_prime" in p for p in found), found
+    assert any("the solution scores 0/1 on ch01.tanh_slope" in p for p in found), found
 
 
 def test_a_stub_that_scores_is_refused(course_copy):
     learner = course_copy / "notebooks" / CH01 / "chain_rule.ipynb"
-    _edit(learner, lambda cells: _cell(cells, "ch01-sigmoid_prime-solution").update(
-        source="def sigmoid_prime(z):\n    s = sigmoid(z)\n    return s * (1 - s)\n"))
+    _edit(learner, lambda cells: _cell(cells, "ch01-sigmoid_slope-solution").update(
+        source="def sigmoid_slope(s):\n    return s * (1 - s)\n"))
     found = check_chapter(CH01, root=course_copy, api=grade_standin.API, execute=False)
-    assert any("untouched learner notebook scores 1 on ch01.sigmoid_prime" in p for p in found), found
+    assert any("untouched learner notebook scores 1 on ch01.sigmoid_slope" in p for p in found), found
 
 
 @pytest.mark.slow

@@ -1,0 +1,140 @@
+"""Which isolation this machine offers, and the command line, environment and paths that use it.
+
+Three modes, strongest first:
+
+``root-ns``
+    started as root: ``unshare --net --pid --mount --ipc --uts --fork --kill-child``; inside, a private
+    root (see :mod:`.inside.confine`) and then ``setuid(nobody)``.
+``user-ns``
+    started as an ordinary user: the same plus ``--user --map-root-user``; inside, every
+    capability is dropped instead of changing user.
+``none``
+    no namespaces (``unshare`` missing or forbidden): ``python -I`` with resource limits, a
+    scrubbed environment, its own process group and a private working folder; as root it still
+    changes to ``nobody`` when the interpreter is readable by ``nobody``. The network, the file
+    system and processes that leave the process group are *not* contained: :func:`graders.sandbox.run`
+    refuses this mode unless called with ``require_namespaces=False``.
+
+Bubblewrap is not needed: ``unshare`` (util-linux) and a few mount calls give the same layers, and
+CI installs nothing by hand. :mod:`.doctor` reports what works.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import sys
+import sysconfig
+from dataclasses import dataclass
+
+__all__ = ["Mode", "candidate_modes", "command_prefix", "keep_paths", "masked_paths", "site_paths",
+           "scrubbed_env", "readable_by", "NOBODY"]
+
+NOBODY = (65534, 65534)
+_NS_FLAGS = ("--net", "--pid", "--mount", "--ipc", "--uts", "--fork", "--kill-child")
+
+
+@dataclass(frozen=True)
+class Mode:
+    """One way of starting the sandbox process."""
+
+    name: str                  # "root-ns", "user-ns" or "none"
+    prefix: tuple[str, ...]    # command line before the interpreter
+    uid: int | None            # user to change to inside (None: keep)
+    gid: int | None
+
+    @property
+    def namespaces(self) -> bool:
+        return self.name != "none"
+
+
+def candidate_modes() -> list[Mode]:
+    """The modes worth trying here, strongest first (the last one always works)."""
+    unshare = shutil.which("unshare")
+    modes = []
+    root = os.geteuid() == 0
+    if unshare and root:
+        modes.append(Mode("root-ns", (unshare, *_NS_FLAGS), *NOBODY))
+    if unshare:
+        modes.append(Mode("user-ns", (unshare, "--user", "--map-root-user", *_NS_FLAGS), None, None))
+    uid = NOBODY if root and readable_by(sys.executable, *NOBODY) and all(
+        readable_by(p, *NOBODY) for p in site_paths()) else (None, None)
+    modes.append(Mode("none", (), *uid))
+    return modes
+
+
+def command_prefix(mode: Mode) -> list[str]:
+    return list(mode.prefix)
+
+
+def site_paths() -> list[str]:
+    """The interpreter's own import path (stdlib, lib-dynload, site-packages), nothing else."""
+    prefixes = tuple({os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix),
+                      sys.prefix, sys.base_prefix})
+    paths = [p for p in sys.path if p and os.path.isdir(p) and p.startswith(prefixes)]
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        p = sysconfig.get_paths().get(key)
+        if p and os.path.isdir(p) and p not in paths:
+            paths.append(p)
+    return paths
+
+
+def keep_paths() -> list[str]:
+    """Host paths bind-mounted read-only into the private root."""
+    paths = ["/usr", "/bin", "/lib", "/lib64", "/lib32", "/etc/ld.so.cache", "/etc/localtime",
+             sys.base_prefix, sys.prefix, os.path.dirname(os.path.realpath(sys.executable)),
+             os.path.dirname(sys.executable)]
+    paths += site_paths()
+    seen, out = set(), []
+    for p in paths:
+        if p and p not in seen and os.path.lexists(p):
+            seen.add(p)
+            out.append(p)
+    return out
+
+
+def masked_paths() -> list[str]:
+    """Paths hidden under an empty read-only tmpfs inside the root: the package installers."""
+    out = []
+    for site in site_paths():
+        for name in ("pip", "setuptools", "_distutils_hack"):
+            p = os.path.join(site, name)
+            if os.path.isdir(p):
+                out.append(p)
+    return out
+
+
+def scrubbed_env(home: str) -> dict[str, str]:
+    """The whole environment of the sandbox: no course state, no gradebook, no pip, one thread."""
+    one = "1"
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": home, "TMPDIR": home,
+        "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+        "OPENBLAS_NUM_THREADS": one, "OMP_NUM_THREADS": one, "MKL_NUM_THREADS": one,
+        "NUMEXPR_NUM_THREADS": one, "VECLIB_MAXIMUM_THREADS": one, "BLIS_NUM_THREADS": one,
+        "MPLBACKEND": "Agg", "MPLCONFIGDIR": os.path.join(home, ".matplotlib"),
+        "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": one,
+        "PIP_NO_INDEX": one, "PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": one,
+    }
+
+
+def readable_by(path: str, uid: int, gid: int) -> bool:
+    """Can ``uid``/``gid`` (not root) reach and read ``path``? Checks every parent's x bit."""
+    parts = os.path.realpath(path).split("/")
+    for i in range(1, len(parts) + 1):
+        p = "/".join(parts[:i]) or "/"
+        try:
+            st = os.stat(p)
+        except OSError:
+            return False
+        need = stat.S_IXOTH if (i < len(parts) or stat.S_ISDIR(st.st_mode)) else stat.S_IROTH
+        if st.st_uid == uid:
+            ok = st.st_mode & (need << 6)
+        elif st.st_gid == gid:
+            ok = st.st_mode & (need << 3)
+        else:
+            ok = st.st_mode & need
+        if not ok:
+            return False
+    return True

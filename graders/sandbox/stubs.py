@@ -1,0 +1,155 @@
+"""The learner-visible ``course`` inside the sandbox: a copy whose answers are stubs that raise.
+
+For the exercises being graded, every function the spec names as an answer — ``reference``,
+``forbidden`` and, where the spec has them, ``variants`` and ``shortcuts`` — is rewritten *in the
+copied source* (by its file and first line, found in the AST) so that its body is one call of
+``course._unavailable.unavailable(name)``, which raises. The real code is not in the sandbox at
+all, so nothing recovers it: not ``inspect.getsource`` (it reads the stub), not the closures or
+code objects of other functions, not ``gc``, not disabling the profiler. Calling a stub is also
+seen by the guard (one sentinel code object) and reported as ``forbidden``.
+
+Copies are cached on disk per (course tree, stub set) under the system temporary folder and are
+byte-compiled with the path they have inside the sandbox, so an exercise's process does not
+recompile ``course``.
+"""
+from __future__ import annotations
+
+import ast
+import compileall
+import functools
+import hashlib
+import inspect
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable
+
+import course
+from course.exercises import get_spec
+
+__all__ = ["COURSE_DIR", "stub_targets", "stubbed_course", "INSIDE_PKG"]
+
+COURSE_DIR = Path(course.__file__).resolve().parent
+INSIDE_PKG = "/sandbox/pkg"   # where the copy's parent folder is mounted in the sandbox
+
+_SENTINEL = '''"""Stand-in for the course's answers while a submission is graded."""
+
+
+class Unavailable(RuntimeError):
+    """A course function that answers the exercise being graded was called."""
+
+
+def unavailable(name):
+    """Raise :class:`Unavailable`: ``name`` is not available while this exercise is graded."""
+    raise Unavailable(f"{name} is not available while this exercise is graded")
+'''
+
+
+def stub_targets(exercises: Iterable[str]) -> list[tuple[str, int, str]]:
+    """``(file relative to course/, first line, qualname)`` of every answer of ``exercises``."""
+    targets = set()
+    for name in exercises:
+        spec = get_spec(name)
+        fns: list[Any] = [spec.reference, *spec.forbidden]
+        for extra in ("variants", "shortcuts"):
+            fns += list(getattr(spec, extra, ()) or ())
+        for fn in fns:
+            found = _locate(fn)
+            if found is not None:
+                targets.add(found)
+    return sorted(targets)
+
+
+def _locate(fn: Any) -> tuple[str, int, str] | None:
+    while True:
+        if isinstance(fn, functools.partial):
+            fn = fn.func
+        elif inspect.ismethod(fn):
+            fn = fn.__func__
+        elif hasattr(fn, "__wrapped__"):
+            fn = fn.__wrapped__
+        else:
+            break
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return None  # a builtin or numpy ufunc: not course code, nothing to hide
+    path = Path(code.co_filename).resolve()
+    try:
+        rel = path.relative_to(COURSE_DIR)
+    except ValueError:
+        return None
+    return str(rel), code.co_firstlineno, getattr(fn, "__qualname__", code.co_name)
+
+
+def stubbed_course(targets: list[tuple[str, int, str]], cache_root: str | None = None) -> Path:
+    """A folder holding ``course/`` with ``targets`` stubbed (built once, then reused).
+
+    Returns the folder to put on ``sys.path`` (its ``course`` subfolder is the package).
+    """
+    cache_root = Path(cache_root or tempfile.gettempdir()) / f"bpsbx-course-{os.getuid()}"
+    key = hashlib.sha256(repr((_tree_stamp(), targets)).encode()).hexdigest()[:20]
+    final = cache_root / key
+    if (final / "course" / "__init__.py").exists():
+        return final
+    cache_root.mkdir(parents=True, exist_ok=True)
+    os.chmod(cache_root, 0o755)
+    build = Path(tempfile.mkdtemp(prefix="build-", dir=cache_root))
+    dest = build / "course"
+    shutil.copytree(COURSE_DIR, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    by_file: dict[str, list[tuple[int, str]]] = {}
+    for rel, line, qualname in targets:
+        by_file.setdefault(rel, []).append((line, qualname))
+    for rel, items in by_file.items():
+        path = dest / rel
+        path.write_text(_rewrite(path.read_text(encoding="utf-8"), items), encoding="utf-8")
+    (dest / "_unavailable.py").write_text(_SENTINEL, encoding="utf-8")
+    compileall.compile_dir(str(dest), ddir=f"{INSIDE_PKG}/course", quiet=2)
+    for p in [build, *build.rglob("*")]:
+        os.chmod(p, 0o755 if p.is_dir() else 0o644)
+    try:
+        os.rename(build, final)
+    except OSError:  # another process built it first
+        shutil.rmtree(build, ignore_errors=True)
+    return final
+
+
+def _tree_stamp() -> list[tuple[str, int, int]]:
+    return sorted((str(p.relative_to(COURSE_DIR)), p.stat().st_size, p.stat().st_mtime_ns)
+                  for p in COURSE_DIR.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+
+
+def _rewrite(text: str, items: list[tuple[int, str]]) -> str:
+    """Replace the bodies of the functions that start at the given lines by a stub call."""
+    tree = ast.parse(text)
+    wanted = {line: qualname for line, qualname in items}
+
+    def stub_call(qualname: str) -> ast.expr:
+        return ast.parse(f"__import__('course._unavailable', fromlist=['unavailable'])"
+                         f".unavailable({qualname!r})", mode="eval").body
+
+    class Stubber(ast.NodeTransformer):
+        def visit_FunctionDef(self, node: Any) -> Any:
+            self.generic_visit(node)
+            first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+            if first in wanted or node.lineno in wanted:
+                qualname = wanted.get(first, wanted.get(node.lineno))
+                node.body = [ast.Expr(stub_call(qualname))]
+            return node
+
+        visit_AsyncFunctionDef = visit_FunctionDef
+
+        def visit_Lambda(self, node: ast.Lambda) -> Any:
+            self.generic_visit(node)
+            if node.lineno in wanted:
+                node.body = stub_call(wanted[node.lineno])
+            return node
+
+    tree = ast.fix_missing_locations(Stubber().visit(tree))
+    return ast.unparse(tree) + "\n"
+
+
+def stub_names(targets: list[tuple[str, int, str]]) -> list[str]:
+    """The qualified names that were stubbed (for reports and tests)."""
+    return [q for _, _, q in targets]
+

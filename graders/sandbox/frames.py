@@ -1,15 +1,19 @@
-"""Read one process's frames in the only order the driver writes them, and decide its status.
+"""Read one sandbox's frames in the only order they are written, and decide each call's status.
 
-The stream must be: ``ready`` (the layers in force, sent before any learner code ran), ``source``
-(the cells that raised), one ``case`` frame per case in order, ``call-done``, ``done``. A frame out of
-order, a second copy of a case, a malformed value — anything else — is a protocol error: what came
-before it is kept, the rest of the cases fail. Learner code runs in the same process as the driver,
-so it *can* write frames; but a forged frame can only say what its function could have returned,
-and a forged stream breaks the order and costs the forger its remaining cases.
+The stream must be ``ready`` (sent by the zygote before any learner code exists), then for each
+call ``source``, one ``case`` per case in order and ``call-done`` (all written by that call's child,
+so possibly missing after a crash), then ``exit`` (written by the zygote after the child and all it
+started are dead: wait status, peak memory, CPU, time-out), and finally ``done``.
+
+Learner code runs in the child, so it *can* write frames; but a forged frame can only say what
+its function could have returned anyway, and anything out of order is a protocol error: the call
+it happens in loses its remaining cases, and the calls after it run again in a fresh sandbox.
 """
 from __future__ import annotations
 
+import os
 import signal
+from dataclasses import dataclass, field
 from typing import Any
 
 from graders.sandbox.inside.wire import ProtocolError, from_plain
@@ -17,79 +21,121 @@ from graders.sandbox.model import Call, CallResult, CaseOutput, Limits
 from graders.sandbox.pump import Raw
 from graders.sandbox.text import clean
 
-__all__ = ["assemble"]
+__all__ = ["Parsed", "parse", "build_result", "why_not_run"]
 
 _OBS_TYPES = {"seconds": float, "alloc_peak_bytes": int, "forbidden": bool, "timed_out": bool}
 
 
-def assemble(call: Call, order: list[int], raw: Raw, limits: Limits) -> tuple[CallResult, list[str]]:
-    """The :class:`CallResult` of one process, cases back in ``call``'s order; and its layers."""
+@dataclass
+class _Pending:
+    """What has arrived so far for one call."""
+
+    got: list
+    next_case: int = 0
+    source_errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    forbidden: bool = False
+    seen_source: bool = False
+    seen_done: bool = False
+
+
+@dataclass
+class Parsed:
+    """The finished calls of one sandbox run, and why the stream stopped where it did."""
+
+    results: list[CallResult]          # one per call finished (in order), possibly fewer than asked
+    layers: list[str]
+    problem: str | None = None         # a protocol error (its call is the first unfinished one)
+    confine_error: str | None = None
+    child_layers: list[str] = field(default_factory=list)
+    partial: list = field(default_factory=list)   # the outputs that arrived for the first unfinished call
+
+
+def parse(calls: list[Call], orders: list[list[int]], raw: Raw, limits: Limits) -> Parsed:
+    """Turn ``raw.frames`` into results for the calls that finished; see the module docstring."""
+    parsed = Parsed([], [])
+    frames = iter(raw.frames)
+    try:
+        header, _ = next(frames)
+    except StopIteration:
+        parsed.problem = raw.frame_error
+        return parsed
+    if header.get("kind") == "confine-failed":
+        parsed.confine_error = clean(str(header.get("error")), 300)
+        return parsed
+    if header.get("kind") != "ready":
+        parsed.problem = "the first frame is not 'ready'"
+        return parsed
+    parsed.layers = [clean(str(x), 40) for x in _list(header.get("layers"))][:12]
+    index, pending = 0, _Pending([None] * (len(calls[0].cases) if calls else 0))
+    try:
+        for header, blobs in frames:
+            if index >= len(calls):
+                _expect(header.get("kind") == "done" and header is not None, "a frame after the last call")
+                break
+            if header.get("kind") == "exit" and header.get("call") == index:
+                parsed.results.append(_finish(calls[index], orders[index], pending, header, limits))
+                index += 1
+                if index < len(calls):
+                    pending = _Pending([None] * len(calls[index].cases))
+                continue
+            _take(header, blobs, pending, index, parsed)
+    except ProtocolError as exc:
+        parsed.problem = str(exc)
+    else:
+        if raw.frame_error:
+            parsed.problem = raw.frame_error
+    if index < len(calls):
+        parsed.partial = pending.got
+    return parsed
+
+
+def _take(header: dict, blobs: list[bytes], p: _Pending, index: int, parsed: Parsed) -> None:
+    kind = header.get("kind")
+    _expect(header.get("call") == index, f"a frame for call {str(header.get('call'))[:10]} during call {index}")
+    if kind == "source":
+        _expect(not p.seen_source, "a second 'source' frame")
+        p.seen_source = True
+        p.source_errors = [clean(str(x), 500) for x in _list(header.get("errors"))][:50]
+        parsed.child_layers = [clean(str(x), 40) for x in _list(header.get("layers"))][:12]
+    elif kind == "case":
+        k = header.get("case")
+        _expect(p.seen_source and not p.seen_done and type(k) is int and k == p.next_case < len(p.got),
+                f"a case frame out of order (expected case {p.next_case})")
+        p.got[k] = _case_output(header, blobs)
+        p.next_case += 1
+    elif kind == "call-done":
+        _expect(p.next_case == len(p.got) and not p.seen_done, "'call-done' before every case")
+        p.seen_done = True
+        p.notes = [clean(str(x), 500) for x in _list(header.get("notes"))][:20]
+        p.forbidden = header.get("forbidden") is True
+    else:
+        raise ProtocolError(f"unexpected frame {str(kind)[:20]!r}")
+
+
+def _finish(call: Call, order: list[int], p: _Pending, exit_info: dict, limits: Limits) -> CallResult:
+    status_word = exit_info.get("wait_status")
+    rss = _num(exit_info.get("peak_rss_mb"))
+    cpu = _num(exit_info.get("cpu_seconds"))
+    status = _status(p, status_word if type(status_word) is int else None,
+                     exit_info.get("timed_out") is True, rss, cpu, limits)
+    return build_result(call, order, p.got, status, _why(status, status_word, limits), rss,
+                        _num(exit_info.get("seconds")), p)
+
+
+def build_result(call: Call, order: list[int], got: list, status: str, why: str, rss: float,
+                 seconds: float, p: "_Pending | None" = None) -> CallResult:
+    """Cases back in ``call``'s order; a case that did not arrive fails with ``why``."""
     n = len(call.cases)
-    got: list[CaseOutput | None] = [None] * n
-    state = _State()
-    problem = raw.frame_error
-    for header, blobs in raw.frames:
-        if problem is not None or state.confine_error is not None:
-            break
-        try:
-            state.take(header, blobs, got, n)
-        except ProtocolError as exc:
-            problem = str(exc)
-    status = _status(raw, state, problem, got, limits)
-    why = _why(status, raw, limits, problem, state)
-    outputs: list[CaseOutput] = [CaseOutput(False, None, why, {}) for _ in range(n)]
-    for j, out in enumerate(got):
-        outputs[order[j]] = out if out is not None else CaseOutput(False, None, why, {})
+    outputs = [CaseOutput(False, None, why, {}) for _ in range(n)]
+    for j in range(n):
+        if j < len(got) and got[j] is not None:
+            outputs[order[j]] = got[j]
     for out in outputs:
-        out.observations = dict(out.observations, process_status=status,
-                                process_peak_rss_mb=round(raw.peak_rss_mb, 1))
-    result = CallResult(call.exercise, outputs, status=status, notes=state.notes, forbidden=state.forbidden,
-                        source_errors=state.source_errors, peak_rss_mb=round(raw.peak_rss_mb, 1))
-    return result, state.layers
-
-
-class _State:
-    """Where in the expected sequence of frames we are, and what the frames said."""
-
-    def __init__(self) -> None:
-        self.stage = "ready"
-        self.next_case = 0
-        self.done = False
-        self.layers: list[str] = []
-        self.source_errors: list[str] = []
-        self.notes: list[str] = []
-        self.forbidden = False
-        self.confine_error: str | None = None
-
-    def take(self, header: dict, blobs: list[bytes], got: list, n: int) -> None:
-        kind = header.get("kind")
-        if self.stage == "ready":
-            if kind == "confine-failed":
-                self.confine_error = clean(str(header.get("error")), 300)
-                return
-            _expect(kind == "ready", "the first frame is not 'ready'")
-            self.layers = [clean(str(x), 40) for x in _list(header.get("layers"))][:12]
-            self.stage = "source"
-        elif self.stage == "source":
-            _expect(kind == "source", "the second frame is not 'source'")
-            self.source_errors = [clean(str(x), 500) for x in _list(header.get("errors"))][:50]
-            self.stage = "cases"
-        elif self.stage == "cases" and kind == "case":
-            k = header.get("case")
-            _expect(header.get("call") == 0 and type(k) is int and k == self.next_case < n,
-                    f"a case frame is out of order (expected case {self.next_case})")
-            got[k] = _case_output(header, blobs)
-            self.next_case += 1
-        elif self.stage == "cases" and kind == "call-done":
-            _expect(self.next_case == n, "'call-done' came before every case")
-            self.notes = [clean(str(x), 500) for x in _list(header.get("notes"))][:20]
-            self.forbidden = header.get("forbidden") is True
-            self.stage = "end"
-        elif self.stage == "end" and kind == "done":
-            self.done = True
-            self.stage = "after"
-        else:
-            raise ProtocolError(f"unexpected frame {str(kind)[:20]!r} at stage {self.stage}")
+        out.observations = dict(out.observations, process_status=status, process_peak_rss_mb=round(rss, 1))
+    return CallResult(call.exercise, outputs, status=status, notes=p.notes if p else [],
+                      forbidden=p.forbidden if p else False, source_errors=p.source_errors if p else [],
+                      peak_rss_mb=round(rss, 1), seconds=seconds)
 
 
 def _expect(condition: bool, message: str) -> None:
@@ -99,6 +145,10 @@ def _expect(condition: bool, message: str) -> None:
 
 def _list(x: Any) -> list:
     return x if isinstance(x, list) else []
+
+
+def _num(x: Any) -> float:
+    return float(x) if type(x) in (int, float) and x == x else 0.0
 
 
 def _case_output(header: dict, blobs: list[bytes]) -> CaseOutput:
@@ -120,38 +170,41 @@ def _case_output(header: dict, blobs: list[bytes]) -> CaseOutput:
     return CaseOutput(True, value, None, obs)
 
 
-def _status(raw: Raw, state: _State, problem: str | None, got: list, limits: Limits) -> str:
-    if raw.start_error is not None or state.confine_error is not None:
-        return "sandbox-error"
-    if raw.timed_out:
+def _status(p: _Pending, wait_status: int | None, timed_out: bool, rss: float, cpu: float,
+            limits: Limits) -> str:
+    if timed_out:
         return "timeout"
-    if raw.overflow:
-        return "output-limit"
-    if problem is not None:
-        return "protocol-error"
-    if state.done and raw.exit_code == 0:
+    exited_ok = wait_status is not None and os.WIFEXITED(wait_status) and os.WEXITSTATUS(wait_status) == 0
+    if p.seen_done and exited_ok:
         return "ok"
-    if raw.signal == signal.SIGXCPU or (raw.signal == signal.SIGKILL
-                                        and raw.cpu_seconds >= limits.cpu_seconds - 0.5):
+    sig = os.WTERMSIG(wait_status) if wait_status is not None and os.WIFSIGNALED(wait_status) else None
+    if sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu >= limits.cpu_seconds - 0.5):
         return "timeout"
-    texts = [o.error or "" for o in got if o is not None] + state.source_errors
-    texts.append(raw.stderr[-4000:].decode("utf-8", "replace"))
-    if any("MemoryError" in t for t in texts) or raw.peak_rss_mb >= 0.9 * limits.memory_mb:
+    texts = [o.error or "" for o in p.got if o is not None] + p.source_errors
+    if any("MemoryError" in t for t in texts) or rss >= 0.9 * limits.memory_mb:
         return "memory"
     return "crashed"
 
 
-def _why(status: str, raw: Raw, limits: Limits, problem: str | None, state: _State) -> str:
-    if status == "sandbox-error":
-        return f"not run: the sandbox failed to start ({raw.start_error or state.confine_error})"
+def why_not_run(status: str, limits: Limits, detail: str = "") -> str:
+    """The error of a case that did not run, for a call that ended with ``status``."""
     if status == "timeout":
         return (f"not run: the exercise's time ran out ({limits.wall_seconds:g} s wall clock, "
                 f"{limits.cpu_seconds:g} s CPU)")
     if status == "output-limit":
         return f"not run: the outputs exceeded {limits.result_mb} MB"
     if status == "protocol-error":
-        return f"not run: the results could not be read ({clean(problem or '', 200)})"
+        return f"not run: the results could not be read ({clean(detail, 200)})"
     if status == "memory":
         return f"not run: the exercise ran out of memory ({limits.memory_mb} MB)"
-    code = f"signal {raw.signal}" if raw.signal is not None else f"exit code {raw.exit_code}"
-    return f"not run: the process ended before this case ({code})"
+    if status == "sandbox-error":
+        return f"not run: the sandbox failed to start ({clean(detail, 300)})"
+    return f"not run: the process ended before this case ({detail or 'no result'})"
+
+
+def _why(status: str, wait_status: Any, limits: Limits) -> str:
+    detail = ""
+    if type(wait_status) is int:
+        detail = (f"signal {os.WTERMSIG(wait_status)}" if os.WIFSIGNALED(wait_status)
+                  else f"exit code {os.WEXITSTATUS(wait_status)}")
+    return why_not_run(status, limits, detail)

@@ -3,8 +3,8 @@
 The process gets its own session (so its process group can be killed as a whole), stdin from
 ``/dev/null``, stdout and stderr on pipes of which only ``limits.output_bytes`` are kept (the rest is
 read and dropped, so a flood cannot block or fill memory), and the write end of a result pipe
-(its number is the last argument). The wall clock is enforced here, from outside: at ``limits.wall_seconds`` the process group is
-sent SIGKILL (under ``unshare --kill-child`` that ends the whole PID namespace). After the process
+(its number is the last argument). A deadline is enforced here, from outside (the zygote enforces
+each exercise's own): at the deadline the process group is sent SIGKILL (under ``unshare --kill-child`` that ends the whole PID namespace). After the process
 exits, its group is killed again (leftovers in the no-namespace mode) and the pipes are read for at
 most a short grace period (an orphan may hold them open).
 """
@@ -55,8 +55,9 @@ class Raw:
         return None
 
 
-def pump(argv: list[str], env: dict[str, str], cwd: str, limits: Limits) -> Raw:
-    """Run ``argv`` and collect a :class:`Raw`; never raises for anything the process does."""
+def pump(argv: list[str], env: dict[str, str], cwd: str, limits: Limits, seconds: float) -> Raw:
+    """Run ``argv`` for at most ``seconds`` and collect a :class:`Raw`; never raises for anything
+    the process does. ``limits`` gives the output caps."""
     raw = Raw()
     reader = FrameReader(limits.result_mb << 20)
     r_fd, w_fd = os.pipe()
@@ -79,7 +80,7 @@ def pump(argv: list[str], env: dict[str, str], cwd: str, limits: Limits) -> Raw:
     for fd in streams:
         os.set_blocking(fd, False)
         sel.register(fd, selectors.EVENT_READ)
-    deadline = start + limits.wall_seconds
+    deadline = start + seconds
     ended_at = None
     try:
         while sel.get_map():

@@ -1,19 +1,17 @@
-"""``run``: each exercise of a submission in its own confined process, outputs back as plain data.
+"""``run``: a submission's exercises in one confined sandbox, one forked child per exercise.
 
-For every :class:`~.model.Call` (in order):
+1. a stubbed copy of ``course`` per exercise (:mod:`.stubs`, cached on disk);
+2. a job folder: the sandbox's own code (``inside/``), the source, and per exercise its cases,
+   pickled in an order shuffled by a permutation derived from their bytes (deterministic, so a
+   regrade is identical; labels never go in, so public and hidden cases look alike);
+3. the sandbox process (:mod:`.isolation` mode, :mod:`.inside.zygote`) with a scrubbed
+   environment, its own session, stdin ``/dev/null``, capped stdout/stderr, results on a pipe
+   (:mod:`.pump`), killed as a whole at a deadline from outside;
+4. the frames checked in order (:mod:`.frames`); when the stream stops before the last exercise
+   (a time-out the zygote could not handle, a protocol error, a killed zygote), that exercise gets
+   its status and the exercises after it run again in a fresh sandbox.
 
-1. a stubbed copy of ``course`` for that exercise (:mod:`.stubs`, cached);
-2. a job folder: the driver (``inside/``), the submission's source, the cases pickled in an order
-   shuffled by a permutation derived from their bytes (deterministic, so a regrade is identical);
-3. the process (:mod:`.isolation` mode), with a scrubbed environment, its own session, stdin from
-   ``/dev/null``, stdout/stderr capped, results on fd 3;
-4. a pump (:mod:`.pump`) that reads all three pipes until the process ends, the wall clock runs
-   out (then the whole process group, and with it the PID namespace, is killed) or the results
-   exceed their cap;
-5. the frames checked in order (:mod:`.frames`) and turned into :class:`~.model.CaseOutput` s.
-
-Nothing the learner's code does makes ``run`` raise; a problem of the sandbox itself (for example
-no namespaces when they are required) is a status too.
+Nothing the learner's code does makes ``run`` raise.
 """
 from __future__ import annotations
 
@@ -24,20 +22,25 @@ import os
 import pickle
 import random
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 from graders.sandbox import isolation, stubs
-from graders.sandbox.frames import assemble
+from graders.sandbox.frames import Parsed, build_result, parse, why_not_run
 from graders.sandbox.inside.confine import count_processes
 from graders.sandbox.model import Call, CallResult, CaseOutput, Limits, RunResult
-from graders.sandbox.pump import pump
+from graders.sandbox.pump import Raw, pump
 from graders.sandbox.text import clean
 
 __all__ = ["run", "available_mode"]
 
 _INSIDE = Path(__file__).resolve().parent / "inside"
+_STARTUP_SECONDS = 20.0   # allowance for starting the sandbox, on top of the exercises' wall clocks
+_LAYER_ORDER = ("python -I", "scrubbed env", "own session", "rlimits", "private root", "net namespace",
+                "pid namespace", "mount namespace", "ipc namespace", "uid 65534", "no capabilities",
+                "no_new_privs", "capped output", "wall-clock kill")
 
 
 def run(source: str, calls: list[Call], *, limits: Limits = Limits(), require_namespaces: bool = True,
@@ -50,9 +53,9 @@ def run(source: str, calls: list[Call], *, limits: Limits = Limits(), require_na
         The submission's code; cells separated by lines ``# %%`` (a failing cell does not stop
         the next).
     calls : list of Call
-        What to call; each runs in a fresh process.
+        What to call; each exercise runs in its own child process, with its own stubs.
     limits : Limits
-        Per process.
+        Per exercise.
     require_namespaces : bool
         When True (the default) and this machine cannot make namespaces, nothing runs and the
         status is ``"no-isolation"``; False runs with the weaker layers and says so in
@@ -61,10 +64,6 @@ def run(source: str, calls: list[Call], *, limits: Limits = Limits(), require_na
         Measure each case's peak allocation (``tracemalloc``) inside the sandbox.
     tmp_root : str, optional
         Where job folders go (default: the system temporary folder).
-
-    Returns
-    -------
-    RunResult
     """
     start = time.perf_counter()
     mode = available_mode()
@@ -73,22 +72,10 @@ def run(source: str, calls: list[Call], *, limits: Limits = Limits(), require_na
         results = [CallResult(c.exercise, [CaseOutput(False, None, why, {}) for _ in c.cases],
                               status="no-isolation") for c in calls]
         return RunResult("no-isolation", results, "", "", time.perf_counter() - start, [])
-    results, outs, errs, layers = [], [], [], set()
-    for call in calls:
-        result, out, err, used = _run_call(source, call, mode, limits, trace_memory, tmp_root)
-        results.append(result)
-        outs.append(out)
-        errs.append(err)
-        layers.update(used)
+    results, out, err, layers = _run_with(source, calls, mode, limits, trace_memory, tmp_root)
     status = next((r.status for r in results if r.status != "ok"), "ok")
-    layers_sorted = sorted(layers, key=_LAYER_ORDER.index if layers <= set(_LAYER_ORDER) else str)
-    return RunResult(status, results, _join(outs, limits.output_bytes), _join(errs, limits.output_bytes),
-                     time.perf_counter() - start, layers_sorted)
-
-
-_LAYER_ORDER = ("python -I", "scrubbed env", "own session", "rlimits", "private root", "net namespace",
-                "pid namespace", "mount namespace", "uid 65534", "no capabilities", "no_new_privs",
-                "capped output", "wall-clock kill")
+    return RunResult(status, results, _cap(out, limits.output_bytes), _cap(err, limits.output_bytes),
+                     time.perf_counter() - start, layers)
 
 
 @functools.lru_cache(maxsize=1)
@@ -97,76 +84,120 @@ def available_mode() -> isolation.Mode:
     for mode in isolation.candidate_modes():
         if not mode.namespaces:
             return mode
-        result, *_ = _run_call("", Call("", "", []), mode, Limits(wall_seconds=20), False, None)
-        if result.status == "ok":
+        results, *_ = _run_with("", [Call("", "", [])], mode, Limits(), False, None)
+        if results[0].status == "ok":
             return mode
-    raise AssertionError("unreachable: the last candidate mode needs no namespaces")  # pragma: no cover
+    raise AssertionError("unreachable: the last candidate needs no namespaces")  # pragma: no cover
 
 
-def _run_call(source: str, call: Call, mode: isolation.Mode, limits: Limits, trace_memory: bool,
-              tmp_root: str | None) -> tuple[CallResult, str, str, list[str]]:
+def _run_with(source: str, calls: list[Call], mode: isolation.Mode, limits: Limits, trace_memory: bool,
+              tmp_root: str | None) -> tuple[list[CallResult], str, str, list[str]]:
     staging = Path(tempfile.mkdtemp(prefix="bpsbx-", dir=tmp_root))
+    results: list[CallResult | None] = [None] * len(calls)
+    outs, errs, layers = [], [], set()
     try:
         try:
-            order, config = _prepare(staging, source, call, mode, limits, trace_memory)
+            orders, config = _prepare(staging, source, calls, mode, limits, trace_memory)
         except Exception as exc:  # noqa: BLE001 - e.g. an unknown exercise, an unpicklable case
-            why = f"not run: the sandbox could not be prepared ({type(exc).__name__}: {clean(str(exc), 300)})"
-            return (CallResult(call.exercise, [CaseOutput(False, None, why, {}) for _ in call.cases],
-                               status="sandbox-error"), "", "", [])
-        argv = [*isolation.command_prefix(mode), _python(), "-I", "-S", "-B",
-                str(staging / "pub" / "lib" / "_inside" / "boot.py"), str(staging / "job.json")]
-        env = isolation.scrubbed_env("/tmp" if mode.namespaces else str(staging / "work"))
-        raw = pump(argv, env, str(staging / "work"), limits)
-        result, layers = assemble(call, order, raw, limits)
-        result.seconds = raw.seconds
-        layers = ["python -I", "scrubbed env", "own session", "capped output", "wall-clock kill", *layers]
-        if mode.namespaces and "private root" in layers:
-            layers += ["net namespace", "pid namespace", "mount namespace"]
-        return result, clean(raw.stdout.decode("utf-8", "replace")), clean(raw.stderr.decode("utf-8", "replace")), layers
+            why = why_not_run("sandbox-error", limits, f"could not prepare: {type(exc).__name__}: {exc}")
+            return ([CallResult(c.exercise, [CaseOutput(False, None, why, {}) for _ in c.cases],
+                                status="sandbox-error") for c in calls], "", "", [])
+        first = 0
+        while first < len(calls):
+            raw = _start(staging, config, first, mode, limits)
+            outs.append(raw.stdout.decode("utf-8", "replace"))
+            errs.append(raw.stderr.decode("utf-8", "replace"))
+            parsed = parse(calls[first:], orders[first:], raw, limits)
+            layers.update(parsed.layers + parsed.child_layers)
+            for k, r in enumerate(parsed.results):
+                results[first + k] = r
+            first += len(parsed.results)
+            if first >= len(calls):
+                break
+            status, detail = _broken(raw, parsed)
+            rest = range(first, len(calls)) if status == "sandbox-error" else range(first, first + 1)
+            for i in rest:
+                got = parsed.partial if i == first else []
+                results[i] = build_result(calls[i], orders[i], got, status, why_not_run(status, limits, detail),
+                                          raw.peak_rss_mb, raw.seconds)
+            first = rest[-1] + 1
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    used = ["python -I", "scrubbed env", "own session", "capped output", "wall-clock kill", *layers]
+    if "private root" in layers:
+        used += ["net namespace", "pid namespace", "mount namespace", "ipc namespace"]
+    used = sorted(set(used), key=lambda x: _LAYER_ORDER.index(x) if x in _LAYER_ORDER else len(_LAYER_ORDER))
+    return [r for r in results if r is not None], clean("".join(outs)), clean("".join(errs)), used
 
 
-def _python() -> str:
-    return os.path.abspath(os.sys.executable)
+def _broken(raw: Raw, parsed: Parsed) -> tuple[str, str]:
+    """Status and detail of the exercise during which the sandbox's stream stopped."""
+    if raw.start_error or parsed.confine_error:
+        return "sandbox-error", raw.start_error or parsed.confine_error or ""
+    if raw.overflow:
+        return "output-limit", ""
+    if raw.timed_out:
+        return "timeout", ""
+    if parsed.problem:
+        return "protocol-error", parsed.problem
+    sig = raw.signal
+    return "crashed", f"the sandbox ended ({f'signal {sig}' if sig else f'exit code {raw.exit_code}'})"
 
 
-def _prepare(staging: Path, source: str, call: Call, mode: isolation.Mode, limits: Limits,
-             trace_memory: bool) -> tuple[list[int], dict]:
-    """Write the job folder; returns the case permutation and the job's config."""
+def _start(staging: Path, config: dict, first: int, mode: isolation.Mode, limits: Limits) -> Raw:
+    job = dict(config, calls=config["calls"][first:])
+    path = staging / f"job-{first}.json"
+    path.write_text(json.dumps(job), encoding="utf-8")
+    os.chmod(path, 0o644)
+    argv = [*isolation.command_prefix(mode), os.path.abspath(sys.executable), "-I", "-S", "-B",
+            str(staging / "pub" / "lib" / "_inside" / "boot.py"), str(path)]
+    env = isolation.scrubbed_env("/tmp" if mode.namespaces else str(staging / "work"))
+    seconds = _STARTUP_SECONDS + sum(c["wall_seconds"] + 1 for c in job["calls"])
+    return pump(argv, env, str(staging / "work"), limits, seconds)
+
+
+def _prepare(staging: Path, source: str, calls: list[Call], mode: isolation.Mode, limits: Limits,
+             trace_memory: bool) -> tuple[list[list[int]], dict]:
+    """Write the job folder; returns each call's case permutation and the job's config."""
     pub = staging / "pub"
     shutil.copytree(_INSIDE, pub / "lib" / "_inside", ignore=shutil.ignore_patterns("__pycache__"))
-    (pub / "pkg").mkdir()
+    (pub / "calls").mkdir()
     (staging / "root").mkdir()
     (staging / "work").mkdir()
-    cases = [tuple(c) for c in call.cases]
-    order = _permutation(cases)
-    with open(pub / "calls.pkl", "wb") as fh:
-        pickle.dump([{"function": call.function, "cases": [cases[i] for i in order],
-                      "harness": call.harness}], fh, protocol=pickle.HIGHEST_PROTOCOL)
     (pub / "source.py").write_text(source, encoding="utf-8")
-    course_parent = stubs.stubbed_course(stubs.stub_targets([call.exercise] if call.exercise else []))
-    if mode.namespaces:
-        pkg_inside, binds, job_inside = stubs.INSIDE_PKG, [(str(course_parent), stubs.INSIDE_PKG)], "/sandbox"
-    else:
-        pkg_inside, binds, job_inside = str(course_parent), [], str(pub)
+    orders, entries, binds = [], [], []
+    for k, call in enumerate(calls):
+        cases = [tuple(c) for c in call.cases]
+        order = _permutation(cases)
+        orders.append(order)
+        with open(pub / "calls" / f"{k}.pkl", "wb") as fh:
+            pickle.dump([{"function": call.function, "cases": [cases[i] for i in order],
+                          "harness": call.harness}], fh, protocol=pickle.HIGHEST_PROTOCOL)
+        course_parent = stubs.stubbed_course(stubs.stub_targets([call.exercise] if call.exercise else []))
+        if mode.namespaces:
+            (pub / "pkg" / str(k)).mkdir(parents=True)
+            pkg_inside = f"{stubs.INSIDE_PKG}/{k}"
+            binds.append((str(course_parent), pkg_inside))
+        else:
+            pkg_inside = str(course_parent)
+        entries.append({"job": f"calls/{k}.pkl", "pkg_inside": pkg_inside, "wall_seconds": limits.wall_seconds})
     nproc_uid = mode.uid if mode.uid is not None else os.getuid()
     config = {
-        "mode": mode.name, "root": str(staging / "root"), "job_dir": str(pub), "job_dir_inside": job_inside,
+        "mode": mode.name, "root": str(staging / "root"), "job_dir": str(pub),
+        "job_dir_inside": "/sandbox" if mode.namespaces else str(pub),
         "keep": isolation.keep_paths(), "mask": isolation.masked_paths(), "binds": binds,
-        "tmpfs_mb": limits.tmpfs_mb, "pkg_inside": pkg_inside, "site": isolation.site_paths(),
+        "tmpfs_mb": limits.tmpfs_mb, "site": isolation.site_paths(), "calls": entries,
         "limits": {"memory_mb": limits.memory_mb, "cpu_seconds": limits.cpu_seconds,
                    "file_size_mb": limits.file_size_mb, "open_files": limits.open_files},
         "nproc": limits.processes + count_processes(nproc_uid) + 1,
         "uid": mode.uid, "gid": mode.gid, "case_seconds": limits.case_seconds,
         "trace_memory": trace_memory, "result_bytes": limits.result_mb << 20,
     }
-    (staging / "job.json").write_text(json.dumps(config), encoding="utf-8")
     for p in [staging, *staging.rglob("*")]:
         os.chmod(p, 0o755 if p.is_dir() else 0o644)
     if mode.uid is not None and not mode.namespaces:
         os.chown(staging / "work", mode.uid, mode.gid)
-    return order, config
+    return orders, config
 
 
 def _permutation(cases: list[tuple]) -> list[int]:
@@ -177,7 +208,5 @@ def _permutation(cases: list[tuple]) -> list[int]:
     return order
 
 
-def _join(parts: list[str], cap: int) -> str:
-    text = "".join(parts)
+def _cap(text: str, cap: int) -> str:
     return text if len(text) <= cap else text[:cap] + f"\n[... {len(text) - cap} more characters not kept]"
-

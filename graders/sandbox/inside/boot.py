@@ -14,6 +14,6 @@ with open(sys.argv[1], encoding="utf-8") as _fh:
     _config = json.load(_fh)
 sys.path[:] = [os.path.dirname(os.path.dirname(os.path.abspath(__file__))), *_config["site"]]
 
-from _inside import driver  # noqa: E402
+from _inside import zygote  # noqa: E402
 
-sys.exit(driver.main(_config))
+sys.exit(zygote.main(_config))

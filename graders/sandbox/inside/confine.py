@@ -129,6 +129,11 @@ def _replicate(path: str, root: str, bound: set[str]) -> None:
     bound.add(host)
 
 
+def prctl(option: int, value: int) -> None:
+    """``prctl(option, value)``; raises OSError when it fails."""
+    _check(_libc.prctl(option, value, 0, 0, 0), f"prctl {option}")
+
+
 def count_processes(uid: int) -> int:
     """How many processes ``uid`` owns now (RLIMIT_NPROC counts them all, not just ours)."""
     n = 0

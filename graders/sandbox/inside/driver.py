@@ -1,9 +1,9 @@
-"""The sandbox's main program: confine, run the submission, call its functions, send plain data.
+"""One exercise, in a child forked by :mod:`.zygote`: run the submission, call, send plain data.
 
 Steps (each in one function below, in this order):
 
-1. :func:`confine_self` — new root (namespaces), resource limits, privileges dropped;
-2. :func:`load_job` — the calls (exercise, function name, cases as argument tuples, harness)
+1. :func:`drop_self` — resource limits, then privileges (``nobody``, or no capabilities);
+2. :func:`load_job` — the call (exercise, function name, cases as argument tuples, harness)
    unpickled from the read-only job folder; the cases carry no labels and come in an order the
    trusted side shuffled, so public and hidden cases look alike;
 3. :func:`run_source` — the submission's cells (separated by ``# %%`` lines), each compiled as
@@ -32,53 +32,42 @@ from typing import Any
 
 from . import confine, wire
 
-__all__ = ["main"]
+__all__ = ["child", "Channel", "describe"]
 
 _MAGIC = re.compile(r"^(\s*)(%|!)")
 
 
-def main(config: dict) -> int:
-    """Run the job described by ``config`` (the JSON the trusted side wrote; see ``boot.py``)."""
-    out = _Channel(int(sys.argv[-1]), config["result_bytes"])
+def child(index: int, config: dict, out: "Channel") -> None:
+    """The forked child for call ``index``: confine, run the source, call, report; never returns."""
     try:
-        layers = confine_self(config)
-    except Exception as exc:  # noqa: BLE001 - report why confinement failed, run nothing
-        out.send({"kind": "confine-failed", "error": f"{type(exc).__name__}: {exc}"})
-        os._exit(2)
-    sys.path[:] = [config["pkg_inside"], *config["site"]]
-    job_dir = config["job_dir_inside"]
-    calls, source = load_job(job_dir)
-    out.send({"kind": "ready", "layers": layers})
-    namespace, errors = run_source(source)
-    out.send({"kind": "source", "errors": errors})
-    for index, call in enumerate(calls):
-        run_call(index, call, namespace, config, out)
-    out.send({"kind": "done"})
-    _flush()
-    os._exit(0)
+        layers = drop_self(config)
+        call_cfg = config["calls"][index]
+        sys.path[:] = [call_cfg["pkg_inside"], *config["site"]]
+        calls, source = load_job(config["job_dir_inside"], call_cfg["job"])
+        namespace, errors = run_source(source)
+        out.send({"kind": "source", "call": index, "errors": errors, "layers": layers})
+        run_call(index, calls[0], namespace, config, out)
+        _flush()
+    finally:
+        os._exit(0)
 
 
-def confine_self(config: dict) -> list[str]:
-    """Apply the layers ``config`` asks for; returns the names of those in force."""
-    layers = []
-    if config["mode"] != "none":
-        confine.build_root(config["root"], config["keep"], config["job_dir"], config["tmpfs_mb"],
-                           config["mask"], [tuple(b) for b in config["binds"]])
-        layers.append("private root")
+def drop_self(config: dict) -> list[str]:
+    """Resource limits, then privileges: what the child gives up before any learner code runs."""
     lim = config["limits"]
     confine.set_limits(lim["memory_mb"], lim["cpu_seconds"], lim["file_size_mb"], lim["open_files"],
                        config["nproc"])
-    layers.append("rlimits")
+    layers = ["rlimits"]
     if config["mode"] == "root-ns" or config.get("uid") is not None:
         layers += confine.drop_privileges(config["uid"], config["gid"])
     elif config["mode"] == "user-ns":
         layers += confine.drop_privileges(None, None)
-    return layers
+    return layers + ["no_new_privs"]
 
 
-def load_job(job_dir: str) -> tuple[list[dict], str]:
-    """The calls (list of dicts) and the submission's source text."""
-    with open(os.path.join(job_dir, "calls.pkl"), "rb") as fh:
+def load_job(job_dir: str, job: str) -> tuple[list[dict], str]:
+    """The call (a list of one dict) and the submission's source text."""
+    with open(os.path.join(job_dir, job), "rb") as fh:
         calls = pickle.load(fh)
     with open(os.path.join(job_dir, "source.py"), encoding="utf-8", errors="replace") as fh:
         source = fh.read()
@@ -120,7 +109,7 @@ def _compile(cell: str, filename: str) -> Any:
         return compile("".join(lines), filename, "exec")
 
 
-def run_call(index: int, call: dict, namespace: dict, config: dict, out: "_Channel") -> None:
+def run_call(index: int, call: dict, namespace: dict, config: dict, out: "Channel") -> None:
     """Call the learner's ``call["function"]`` on every case; one frame per case, then a summary."""
     try:
         from course.checking.guard import Guard
@@ -199,7 +188,7 @@ def describe(exc: BaseException) -> str:
     return text
 
 
-class _Channel:
+class Channel:
     """Frames to the trusted side on ``fd``, at most ``budget`` bytes in all."""
 
     def __init__(self, fd: int, budget: int) -> None:

@@ -175,13 +175,15 @@ def _status(p: _Pending, wait_status: int | None, timed_out: bool, rss: float, c
     if timed_out:
         return "timeout"
     exited_ok = wait_status is not None and os.WIFEXITED(wait_status) and os.WEXITSTATUS(wait_status) == 0
+    texts = [o.error or "" for o in p.got if o is not None] + p.source_errors
+    if any(t.startswith("MemoryError") or "bad output: MemoryError" in t for t in texts):
+        return "memory"
     if p.seen_done and exited_ok:
         return "ok"
     sig = os.WTERMSIG(wait_status) if wait_status is not None and os.WIFSIGNALED(wait_status) else None
     if sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu >= limits.cpu_seconds - 0.5):
         return "timeout"
-    texts = [o.error or "" for o in p.got if o is not None] + p.source_errors
-    if any("MemoryError" in t for t in texts) or rss >= 0.9 * limits.memory_mb:
+    if rss >= 0.9 * limits.memory_mb:
         return "memory"
     return "crashed"
 

@@ -111,10 +111,7 @@ def _compile(cell: str, filename: str) -> Any:
 
 def run_call(index: int, call: dict, namespace: dict, config: dict, out: "Channel") -> None:
     """Call the learner's ``call["function"]`` on every case; one frame per case, then a summary."""
-    try:
-        from course.checking.guard import Guard
-    except ImportError:  # the flat layout before the layout refactor
-        from course.checking_guard import Guard
+    from course.checking.guard import Guard
     import course._unavailable as unavailable
 
     name = call["function"]

@@ -162,6 +162,11 @@ def _case_output(header: dict, blobs: list[bytes]) -> CaseOutput:
             v = raw_obs.get(key)
             if type(v) is kind or (kind is float and type(v) is int):
                 obs[key] = kind(v)
+        guard = raw_obs.get("guard")
+        if isinstance(guard, dict):
+            obs["guard"] = {clean(str(k), 60): (clean(v, 300) if isinstance(v, str) else v)
+                            for k, v in list(guard.items())[:20]
+                            if type(v) in (bool, int, float, str) and v == v}
     if not ok:
         return CaseOutput(False, None, clean(error, 600), obs)
     value, facts = from_plain(header.get("value"), blobs)

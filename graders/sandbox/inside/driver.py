@@ -146,6 +146,8 @@ def run_call(index: int, call: dict, namespace: dict, config: dict, out: "Channe
             obs["alloc_peak_bytes"] = int(tracemalloc.get_traced_memory()[1])
         if guard.forbidden_called and guard.forbidden_called != before:
             obs["forbidden"] = True
+        if hasattr(guard, "observations"):  # what course's Guard saw (e.g. numeric differentiation)
+            obs["guard"] = _plain_dict(guard.observations())
         value: dict = {"t": "none"}
         blobs: list[bytes] = []
         if outcome is not None:
@@ -167,6 +169,14 @@ def run_call(index: int, call: dict, namespace: dict, config: dict, out: "Channe
     notes = guard.notes() if hasattr(guard, "notes") else []
     out.send({"kind": "call-done", "call": index, "notes": [str(s)[:500] for s in notes],
               "forbidden": bool(guard.forbidden_called)})
+
+
+def _plain_dict(d: Any) -> dict:
+    """``d`` reduced to string keys and bool/int/float/str values (anything else dropped)."""
+    if not isinstance(d, dict):
+        return {}
+    return {str(k)[:60]: (v if not isinstance(v, str) else v[:300]) for k, v in list(d.items())[:20]
+            if type(v) in (bool, int, float, str)}
 
 
 def describe(exc: BaseException) -> str:

@@ -15,6 +15,7 @@ Nothing the learner's code does makes ``run`` raise.
 """
 from __future__ import annotations
 
+import ast
 import functools
 import hashlib
 import json
@@ -165,6 +166,11 @@ def _prepare(staging: Path, source: str, calls: list[Call], mode: isolation.Mode
     (staging / "root").mkdir()
     (staging / "work").mkdir()
     (pub / "source.py").write_text(source, encoding="utf-8")
+    mpl = _matplotlib_font_lists()
+    if mpl:
+        (pub / "mpl").mkdir()
+        for path in mpl:
+            shutil.copy(path, pub / "mpl" / path.name)
     orders, entries, binds = [], [], []
     for k, call in enumerate(calls):
         cases = [tuple(c) for c in call.cases]
@@ -192,12 +198,38 @@ def _prepare(staging: Path, source: str, calls: list[Call], mode: isolation.Mode
         "nproc": limits.processes + count_processes(nproc_uid) + 1,
         "uid": mode.uid, "gid": mode.gid, "case_seconds": limits.case_seconds,
         "trace_memory": trace_memory, "result_bytes": limits.result_mb << 20,
+        "mpl_cache": "mpl" if mpl else None, "preload": _preload(source),
     }
     for p in [staging, *staging.rglob("*")]:
         os.chmod(p, 0o755 if p.is_dir() else 0o644)
     if mode.uid is not None and not mode.namespaces:
         os.chown(staging / "work", mode.uid, mode.gid)
     return orders, config
+
+
+_PRELOADABLE = ("matplotlib", "matplotlib.pyplot")
+
+
+def _preload(source: str) -> list[str]:
+    """Allowlisted heavy modules the source imports, for the zygote to import once for all."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return [m for m in _PRELOADABLE if m in source]
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return [m for m in _PRELOADABLE if m in names or any(n.startswith(m + ".") for n in names)]
+
+
+def _matplotlib_font_lists() -> list[Path]:
+    """The trusted user's cached matplotlib font lists (``fontlist-v*.json``), if any."""
+    folder = os.environ.get("MPLCONFIGDIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "matplotlib")
+    return sorted(Path(folder).glob("fontlist-v*.json"))[-1:] if os.path.isdir(folder) else []
 
 
 def _permutation(cases: list[tuple]) -> list[int]:

@@ -69,10 +69,13 @@ def parse(calls: list[Call], orders: list[list[int]], raw: Raw, limits: Limits) 
     parsed.layers = [clean(str(x), 40) for x in _list(header.get("layers"))][:12]
     index, pending = 0, _Pending([None] * (len(calls[0].cases) if calls else 0))
     try:
+        done = False
         for header, blobs in frames:
+            _expect(not done, "a frame after 'done'")
             if index >= len(calls):
-                _expect(header.get("kind") == "done" and header is not None, "a frame after the last call")
-                break
+                _expect(header.get("kind") == "done", "a frame after the last call")
+                done = True
+                continue
             if header.get("kind") == "exit" and header.get("call") == index:
                 parsed.results.append(_finish(calls[index], orders[index], pending, header, limits))
                 index += 1

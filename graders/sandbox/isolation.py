@@ -94,14 +94,22 @@ def keep_paths() -> list[str]:
 
 
 def masked_paths() -> list[str]:
-    """Paths hidden under an empty read-only tmpfs inside the root: the package installers."""
+    """Paths hidden inside the root: the package installers (folders under an empty tmpfs, programs
+    under ``/dev/null``), so neither ``import pip`` nor a shell's ``pip install`` works."""
+    import glob
+
+    folders = [*site_paths(), *glob.glob("/usr/lib/python3*/dist-packages"),
+               *glob.glob("/usr/local/lib/python3*/dist-packages"), *glob.glob("/usr/local/lib/python3*/site-packages")]
     out = []
-    for site in site_paths():
+    for site in dict.fromkeys(folders):
         for name in ("pip", "setuptools", "_distutils_hack"):
             p = os.path.join(site, name)
             if os.path.isdir(p):
                 out.append(p)
-    return out
+    bins = {os.path.dirname(sys.executable), "/usr/bin", "/usr/local/bin", "/bin"}
+    for folder in bins:
+        out += sorted(p for p in glob.glob(os.path.join(folder, "pip*")) if os.path.isfile(p))
+    return list(dict.fromkeys(os.path.realpath(p) for p in out))
 
 
 def scrubbed_env(home: str) -> dict[str, str]:

@@ -163,6 +163,9 @@ def _prepare(staging: Path, source: str, calls: list[Call], mode: isolation.Mode
     pub = staging / "pub"
     shutil.copytree(_INSIDE, pub / "lib" / "_inside", ignore=shutil.ignore_patterns("__pycache__"))
     (pub / "calls").mkdir()
+    blocked = pub / "lib" / "blocked" / "pip"
+    blocked.mkdir(parents=True)
+    (blocked / "__init__.py").write_text('raise ImportError("pip is not available while grading")\n')
     (staging / "root").mkdir()
     (staging / "work").mkdir()
     (pub / "source.py").write_text(source, encoding="utf-8")
@@ -191,6 +194,7 @@ def _prepare(staging: Path, source: str, calls: list[Call], mode: isolation.Mode
     config = {
         "mode": mode.name, "root": str(staging / "root"), "job_dir": str(pub),
         "job_dir_inside": "/sandbox" if mode.namespaces else str(pub),
+        "blocked_inside": "/sandbox/lib/blocked" if mode.namespaces else str(pub / "lib" / "blocked"),
         "keep": isolation.keep_paths(), "mask": isolation.masked_paths(), "binds": binds,
         "tmpfs_mb": limits.tmpfs_mb, "site": isolation.site_paths(), "calls": entries,
         "limits": {"memory_mb": limits.memory_mb, "cpu_seconds": limits.cpu_seconds,

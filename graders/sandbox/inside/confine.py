@@ -68,7 +68,8 @@ def build_root(root: str, keep: list[str], job_dir: str, tmpfs_mb: int, mask: li
     tmpfs_mb : int
         Size of the tmpfs that holds everything writable (so a full disk is a full tmpfs).
     mask : list of str
-        Paths (inside kept folders) covered by an empty read-only tmpfs, e.g. ``pip``.
+        Paths (inside kept folders) hidden: a folder under an empty read-only tmpfs, a file under
+        ``/dev/null`` (e.g. ``pip``).
     binds : list of (host, inside)
         More read-only bind mounts, made after ``/sandbox`` (e.g. the stubbed ``course``).
     """
@@ -84,6 +85,8 @@ def build_root(root: str, keep: list[str], job_dir: str, tmpfs_mb: int, mask: li
     for path in mask:
         if os.path.isdir(root + path):
             _mount("tmpfs", root + path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k")
+        elif os.path.isfile(root + path):
+            _mount("/dev/null", root + path, None, MS_BIND)
     for d in ("/tmp", "/var/tmp", "/dev/shm"):
         os.makedirs(root + d, exist_ok=True)
         os.chmod(root + d, 0o1777)

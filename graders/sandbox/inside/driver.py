@@ -42,7 +42,7 @@ def child(index: int, config: dict, out: "Channel") -> None:
     try:
         layers = drop_self(config)
         call_cfg = config["calls"][index]
-        sys.path[:] = [call_cfg["pkg_inside"], *config["site"]]
+        sys.path[:] = [call_cfg["pkg_inside"], config["blocked_inside"], *config["site"]]
         calls, source = load_job(config["job_dir_inside"], call_cfg["job"])
         namespace, errors = run_source(source)
         out.send({"kind": "source", "call": index, "errors": errors, "layers": layers})

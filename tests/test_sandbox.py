@@ -5,6 +5,7 @@ import os
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from graders.sandbox import STATUSES, Call, Limits, available_mode, isolation, run, runner
@@ -73,7 +74,7 @@ def test_the_wall_clock_stops_an_exercise_and_the_next_still_runs():
                   limits=Limits(wall_seconds=1, case_seconds=50))
     assert time.monotonic() - start < 10
     assert [c.status for c in result.calls] == ["timeout", "ok"]
-    assert result.status == "timeout"
+    assert result.status == "timeout" and result.message.startswith("a call: not run: the exercise's time")
     assert result.calls[0].outputs[0].error.startswith("not run: the exercise's time ran out")
     assert result.calls[1].outputs[0].value == 2.0
 
@@ -193,3 +194,33 @@ def test_doctor_prints_every_layer(capsys):
         assert layer in out
     assert code == (0 if NAMESPACES else 1)
     assert ("MISSING" in out) == (code == 1)
+
+
+class _FakeSpec:
+    """A spec whose answers include a class, a variant outside course and a numpy function."""
+
+    def __init__(self):
+        from course.reference import functions, layers
+        self.reference = functions.tanh_prime
+        self.forbidden = (layers.Linear, np.gradient)
+        self.variants = (lambda z: 1 - np.tanh(z) ** 2,)
+        self.shortcuts = ()
+
+
+def test_a_forbidden_class_is_stubbed_whole_and_outside_functions_are_watched(monkeypatch):
+    from graders.sandbox import stubs
+    monkeypatch.setattr(stubs, "get_spec", lambda name: _FakeSpec())
+    targets = stubs.stub_targets(["fake"])
+    names = {q for _, _, q in targets}
+    assert {"Linear.__init__", "Linear.forward", "Linear.backward", "Linear.from_params", "tanh_prime"} <= names
+    assert all(rel.startswith("reference/") for rel, _, _ in targets)  # the test's own lambda is not course code
+    (module, qualname), = stubs.external_answers(["fake"])
+    assert module.startswith("numpy") and qualname == "gradient"
+    source = ("import numpy as np\nfrom course.reference.layers import Linear\n"
+              "def use_layer(x):\n    return Linear.from_params(np.ones((1, 1)), np.zeros((1, 1))).forward(x)\n"
+              "def use_gradient(x):\n    return np.gradient(x)\n")
+    result = _run(source, [Call("fake", "use_layer", [(np.ones((1, 2)),)]),
+                           Call("fake", "use_gradient", [(np.arange(4.0),)])])
+    layer, gradient = result.calls
+    assert "not available while this exercise is graded" in layer.outputs[0].error and layer.forbidden
+    assert gradient.outputs[0].ok and gradient.forbidden   # it ran, and the guard saw it

@@ -31,6 +31,7 @@ __all__ = ["Mode", "candidate_modes", "command_prefix", "keep_paths", "masked_pa
            "scrubbed_env", "readable_by", "NOBODY"]
 
 NOBODY = (65534, 65534)
+AUTODIFF = ("autograd", "jax", "jaxlib", "torch", "functorch", "tensorflow")
 _NS_FLAGS = ("--net", "--pid", "--mount", "--ipc", "--uts", "--fork", "--kill-child")
 
 
@@ -95,14 +96,15 @@ def keep_paths() -> list[str]:
 
 def masked_paths() -> list[str]:
     """Paths hidden inside the root: the package installers (folders under an empty tmpfs, programs
-    under ``/dev/null``), so neither ``import pip`` nor a shell's ``pip install`` works."""
+    under ``/dev/null``), so neither ``import pip`` nor a shell's ``pip install`` works, and the
+    autodiff libraries (an answer may not delegate to them)."""
     import glob
 
     folders = [*site_paths(), *glob.glob("/usr/lib/python3*/dist-packages"),
                *glob.glob("/usr/local/lib/python3*/dist-packages"), *glob.glob("/usr/local/lib/python3*/site-packages")]
     out = []
     for site in dict.fromkeys(folders):
-        for name in ("pip", "setuptools", "_distutils_hack"):
+        for name in ("pip", "setuptools", "_distutils_hack", *AUTODIFF):
             p = os.path.join(site, name)
             if os.path.isdir(p):
                 out.append(p)

@@ -121,7 +121,8 @@ class RunResult:
 
     ``stdout``/``stderr`` are the learner's (capped, control characters removed, each process's
     text after the other); ``isolation`` names the layers that were in force, e.g.
-    ``["python -I", "scrubbed env", "rlimits", "private root", "net namespace", ...]``.
+    ``["python -I", "scrubbed env", "rlimits", "private root", "net namespace", ...]``;
+    ``message`` says in one line why the status is not ``"ok"`` (empty when it is).
     """
 
     status: str
@@ -130,3 +131,4 @@ class RunResult:
     stderr: str
     seconds: float
     isolation: list[str]
+    message: str = ""

@@ -72,11 +72,15 @@ def run(source: str, calls: list[Call], *, limits: Limits = Limits(), require_na
         why = "not run: this machine cannot make Linux namespaces (see `python -m graders doctor`)"
         results = [CallResult(c.exercise, [CaseOutput(False, None, why, {}) for _ in c.cases],
                               status="no-isolation") for c in calls]
-        return RunResult("no-isolation", results, "", "", time.perf_counter() - start, [])
+        return RunResult("no-isolation", results, "", "", time.perf_counter() - start, [], why)
     results, out, err, layers = _run_with(source, calls, mode, limits, trace_memory, tmp_root)
-    status = next((r.status for r in results if r.status != "ok"), "ok")
-    return RunResult(status, results, _cap(out, limits.output_bytes), _cap(err, limits.output_bytes),
-                     time.perf_counter() - start, layers)
+    bad = next((r for r in results if r.status != "ok"), None)
+    message = ""
+    if bad is not None:
+        why = next((o.error for o in bad.outputs if o.error and o.error.startswith("not run:")), bad.status)
+        message = f"{bad.exercise or 'a call'}: {why}"
+    return RunResult(bad.status if bad else "ok", results, _cap(out, limits.output_bytes),
+                     _cap(err, limits.output_bytes), time.perf_counter() - start, layers, message)
 
 
 @functools.lru_cache(maxsize=1)
@@ -189,7 +193,9 @@ def _prepare(staging: Path, source: str, calls: list[Call], mode: isolation.Mode
             binds.append((str(course_parent), pkg_inside))
         else:
             pkg_inside = str(course_parent)
-        entries.append({"job": f"calls/{k}.pkl", "pkg_inside": pkg_inside, "wall_seconds": limits.wall_seconds})
+        watched = stubs.external_answers([call.exercise] if call.exercise else [])
+        entries.append({"job": f"calls/{k}.pkl", "pkg_inside": pkg_inside, "wall_seconds": limits.wall_seconds,
+                        "watch": [list(w) for w in watched]})
     nproc_uid = mode.uid if mode.uid is not None else os.getuid()
     config = {
         "mode": mode.name, "root": str(staging / "root"), "job_dir": str(pub),

@@ -28,7 +28,7 @@ from typing import Any, Iterable
 import course
 from course.exercises import get_spec
 
-__all__ = ["COURSE_DIR", "stub_targets", "stubbed_course", "INSIDE_PKG"]
+__all__ = ["COURSE_DIR", "INSIDE_PKG", "external_answers", "stub_targets", "stubbed_course"]
 
 COURSE_DIR = Path(course.__file__).resolve().parent
 INSIDE_PKG = "/sandbox/pkg"   # where the copy's parent folder is mounted in the sandbox
@@ -47,39 +47,76 @@ def unavailable(name):
 
 
 def stub_targets(exercises: Iterable[str]) -> list[tuple[str, int, str]]:
-    """``(file relative to course/, first line, qualname)`` of every answer of ``exercises``."""
+    """``(file relative to course/, first line, qualname)`` of every answer of ``exercises``.
+
+    Functions, methods, lambdas and ``functools.partial`` objects are located through their code
+    object; a class stands for all of the functions defined in its body.
+    """
     targets = set()
-    for name in exercises:
-        spec = get_spec(name)
-        fns: list[Any] = [spec.reference, *spec.forbidden]
-        for extra in ("variants", "shortcuts"):
-            fns += list(getattr(spec, extra, ()) or ())
-        for fn in fns:
-            found = _locate(fn)
-            if found is not None:
-                targets.add(found)
+    for fn in _answers(exercises):
+        targets.update(_locate(fn))
     return sorted(targets)
 
 
-def _locate(fn: Any) -> tuple[str, int, str] | None:
-    while True:
+def external_answers(exercises: Iterable[str]) -> list[tuple[str, str]]:
+    """``(module, qualname)`` of forbidden functions that are not course code (``np.gradient``,
+    an autodiff library): they cannot be stubbed, so the sandbox's guard watches for them."""
+    out = set()
+    for fn in _answers(exercises):
+        fn = _unwrap(fn)
+        module, qualname = getattr(fn, "__module__", None), getattr(fn, "__qualname__", None)
+        if (isinstance(module, str) and isinstance(qualname, str) and "<" not in qualname
+                and not module.startswith("course") and not _locate(fn)):
+            out.add((module, qualname))
+    return sorted(out)
+
+
+def _answers(exercises: Iterable[str]) -> list[Any]:
+    fns: list[Any] = []
+    for name in exercises:
+        spec = get_spec(name)
+        fns += [spec.reference, *spec.forbidden]
+        for extra in ("variants", "shortcuts"):
+            fns += list(getattr(spec, extra, ()) or ())
+    return fns
+
+
+def _unwrap(fn: Any) -> Any:
+    for _ in range(20):
         if isinstance(fn, functools.partial):
             fn = fn.func
         elif inspect.ismethod(fn):
             fn = fn.__func__
-        elif hasattr(fn, "__wrapped__"):
+        elif isinstance(fn, (staticmethod, classmethod)):
+            fn = fn.__func__
+        elif getattr(fn, "__wrapped__", None) is not None and not inspect.isclass(fn):
             fn = fn.__wrapped__
         else:
             break
+    return fn
+
+
+def _locate(fn: Any) -> list[tuple[str, int, str]]:
+    fn = _unwrap(fn)
+    if inspect.isclass(fn):
+        found = []
+        for member in vars(fn).values():
+            if isinstance(member, property):
+                for part in (member.fget, member.fset, member.fdel):
+                    if part is not None:
+                        found += _locate(part)
+            elif inspect.isfunction(_unwrap(member)):
+                found += _locate(member)
+        return found
     code = getattr(fn, "__code__", None)
     if code is None:
-        return None  # a builtin or numpy ufunc: not course code, nothing to hide
+        return []  # a builtin or numpy ufunc: not course code, nothing to hide
     path = Path(code.co_filename).resolve()
     try:
         rel = path.relative_to(COURSE_DIR)
     except ValueError:
-        return None
-    return str(rel), code.co_firstlineno, getattr(fn, "__qualname__", code.co_name)
+        return []
+    return [(str(rel), code.co_firstlineno, getattr(fn, "__qualname__", code.co_name))]
 
 
 def stubbed_course(targets: list[tuple[str, int, str]], cache_root: str | None = None) -> Path:
@@ -111,7 +148,17 @@ def stubbed_course(targets: list[tuple[str, int, str]], cache_root: str | None =
         os.rename(build, final)
     except OSError:  # another process built it first
         shutil.rmtree(build, ignore_errors=True)
+    _prune(cache_root, keep=final)
     return final
+
+
+def _prune(cache_root: Path, keep: Path, limit: int = 64) -> None:
+    """Keep the ``limit`` most recently built copies (each course edit makes new keys)."""
+    copies = sorted((p for p in cache_root.iterdir() if p.is_dir() and not p.name.startswith("build-")),
+                    key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in copies[limit:]:
+        if old != keep:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _tree_stamp() -> list[tuple[str, int, int]]:
@@ -147,9 +194,3 @@ def _rewrite(text: str, items: list[tuple[int, str]]) -> str:
 
     tree = ast.fix_missing_locations(Stubber().visit(tree))
     return ast.unparse(tree) + "\n"
-
-
-def stub_names(targets: list[tuple[str, int, str]]) -> list[str]:
-    """The qualified names that were stubbed (for reports and tests)."""
-    return [q for _, _, q in targets]
-

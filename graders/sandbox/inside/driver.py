@@ -44,9 +44,13 @@ def child(index: int, config: dict, out: "Channel") -> None:
         call_cfg = config["calls"][index]
         sys.path[:] = [call_cfg["pkg_inside"], config["blocked_inside"], *config["site"]]
         calls, source = load_job(config["job_dir_inside"], call_cfg["job"])
+        from course.checking.guard import Guard  # before any learner code can replace it
+        import course._unavailable as unavailable
+        watched = (unavailable.unavailable, *_resolve(call_cfg.get("watch", [])))
         namespace, errors = run_source(source)
         out.send({"kind": "source", "call": index, "errors": errors, "layers": layers})
-        run_call(index, calls[0], namespace, config, out)
+        run_call(index, calls[0], namespace, functools.partial(Guard, forbidden=watched,
+                                                               time_limit=config["case_seconds"]), config, out)
         _flush()
     finally:
         os._exit(0)
@@ -109,11 +113,11 @@ def _compile(cell: str, filename: str) -> Any:
         return compile("".join(lines), filename, "exec")
 
 
-def run_call(index: int, call: dict, namespace: dict, config: dict, out: "Channel") -> None:
-    """Call the learner's ``call["function"]`` on every case; one frame per case, then a summary."""
-    from course.checking.guard import Guard
-    import course._unavailable as unavailable
+def run_call(index: int, call: dict, namespace: dict, make_guard: Any, config: dict, out: "Channel") -> None:
+    """Call the learner's ``call["function"]`` on every case; one frame per case, then a summary.
 
+    ``make_guard(fn)`` is course's ``Guard`` with the stub sentinel and the watched functions.
+    """
     name = call["function"]
     obj = namespace.get(name)
     n = len(call["cases"])
@@ -125,7 +129,7 @@ def run_call(index: int, call: dict, namespace: dict, config: dict, out: "Channe
         out.send({"kind": "call-done", "call": index, "notes": []})
         return
     target = functools.partial(call["harness"], obj) if call["harness"] is not None else obj
-    guard = Guard(target, (unavailable.unavailable,), config["case_seconds"])
+    guard = make_guard(target)
     trace = config["trace_memory"]
     if trace:
         import tracemalloc
@@ -169,6 +173,23 @@ def run_call(index: int, call: dict, namespace: dict, config: dict, out: "Channe
     notes = guard.notes() if hasattr(guard, "notes") else []
     out.send({"kind": "call-done", "call": index, "notes": [str(s)[:500] for s in notes],
               "forbidden": bool(guard.forbidden_called)})
+
+
+def _resolve(names: list) -> list:
+    """The functions named ``[module, qualname]`` (not course code: numpy, autodiff libraries)
+    that are forbidden; those that cannot be imported here cannot be called either."""
+    import importlib
+
+    found = []
+    for module, qualname in names:
+        try:
+            obj = importlib.import_module(module)
+            for part in qualname.split("."):
+                obj = getattr(obj, part)
+        except Exception:  # noqa: BLE001 - not installed, or hidden from the sandbox
+            continue
+        found.append(obj)
+    return found
 
 
 def _plain_dict(d: Any) -> dict:

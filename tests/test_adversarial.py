@@ -11,6 +11,7 @@ import os
 import resource
 import socket
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,8 @@ from graders.adversarial.catalog import ATTACKS, FUNCTIONS, render
 from graders.sandbox import Call, Limits, available_mode, run
 
 REPO = Path(__file__).resolve().parents[1]
-LIMITS = Limits(wall_seconds=3, cpu_seconds=3, case_seconds=1, memory_mb=768, result_mb=32)
+SHORT = Limits(wall_seconds=2, cpu_seconds=2, case_seconds=1, memory_mb=768, result_mb=32)
+LONG = Limits(wall_seconds=15, cpu_seconds=15, case_seconds=5, memory_mb=768, result_mb=32)
 HIDDEN_SEED = 20261202
 NAMESPACES = available_mode().namespaces
 needs_namespaces = pytest.mark.skipif(
@@ -69,40 +71,44 @@ def _public_table() -> str:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    """The host around the sandbox: a listener, a gradebook, another submission, a tag."""
+    """The host around the sandbox: a gradebook, another student's submission, and per attack a
+    tag, a job folder and a TCP + UDP listener on 127.0.0.1."""
     base = tmp_path_factory.mktemp("adversarial")
-    tag = uuid.uuid4().hex[:12]
     gradebook = base / "state" / "gradebook.csv"
     gradebook.parent.mkdir()
-    gradebook.write_text(f"student,score\nalice,1 {tag}\n")
+    gradebook.write_text("student,score\nalice,1\n")
     other = base / "submitted" / "bob"
     other.mkdir(parents=True)
     (other / "chain_rule.ipynb").write_text("{}")
-    tcp = socket.socket()
-    tcp.bind(("127.0.0.1", 0))
-    tcp.listen(8)
-    tcp.setblocking(False)
-    port = tcp.getsockname()[1]
-    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    udp.bind(("127.0.0.1", port))
-    udp.setblocking(False)
-    jobs = base / "jobs"
-    jobs.mkdir()
-    values = {"PORT": str(port), "TAG": tag, "GRADEBOOK": str(gradebook), "OTHER": str(other),
-              "REPO": str(REPO), "HOME": os.path.expanduser("~"), "PUBLIC": _public_table()}
+    per_attack = {}
+    for attack in ATTACKS:
+        tag = uuid.uuid4().hex[:12]
+        tcp = socket.socket()
+        tcp.bind(("127.0.0.1", 0))
+        tcp.listen(8)
+        tcp.setblocking(False)
+        port = tcp.getsockname()[1]
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.bind(("127.0.0.1", port))
+        udp.setblocking(False)
+        jobs = base / f"jobs-{attack.name}"
+        jobs.mkdir()
+        values = {"PORT": str(port), "TAG": tag, "GRADEBOOK": str(gradebook), "OTHER": str(other),
+                  "REPO": str(REPO), "HOME": os.path.expanduser("~"), "PUBLIC": _public_table()}
+        per_attack[attack.name] = {"values": values, "tcp": tcp, "udp": udp, "jobs": jobs, "tag": tag}
     old_state = os.environ.get("BACKPROP_COURSE_STATE")
     os.environ["BACKPROP_COURSE_STATE"] = str(gradebook.parent)  # the sandbox must not inherit it
-    yield {"values": values, "tcp": tcp, "udp": udp, "gradebook": gradebook, "other": other,
-           "jobs": jobs, "tag": tag}
+    yield {"gradebook": gradebook, "other": other, "attacks": per_attack}
     if old_state is None:
         os.environ.pop("BACKPROP_COURSE_STATE", None)
     else:
         os.environ["BACKPROP_COURSE_STATE"] = old_state
-    tcp.close()
-    udp.close()
+    for one in per_attack.values():
+        one["tcp"].close()
+        one["udp"].close()
 
 
-def _survivors(world) -> list[str]:
+def _survivors(one) -> list[str]:
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -111,12 +117,12 @@ def _survivors(world) -> list[str]:
             cmd = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
         except OSError:
             continue
-        if world["tag"] in cmd or str(world["jobs"]) in cmd:
+        if one["tag"] in cmd or str(one["jobs"]) + "/" in cmd:
             found.append(f"{entry}: {cmd[:120]}")
     return found
 
 
-def _written_outside(world) -> list[str]:
+def _written_outside(world, one) -> list[str]:
     places = ["/tmp", "/dev/shm", "/var/tmp", os.path.expanduser("~"), str(world["other"]),
               str(world["gradebook"].parent), str(REPO), str(REPO / "graders"), str(REPO / "solutions"),
               str(Path.cwd())]
@@ -126,46 +132,68 @@ def _written_outside(world) -> list[str]:
             names = os.listdir(place)
         except OSError:
             continue
-        hits += [os.path.join(place, n) for n in names if world["tag"] in n and "adversarial" not in n]
-    if world["gradebook"].read_text().count("\n") != 2:
+        hits += [os.path.join(place, n) for n in names if one["tag"] in n]
+    if world["gradebook"].read_text() != "student,score\nalice,1\n":
         hits.append(str(world["gradebook"]))
     if sorted(os.listdir(world["other"])) != ["chain_rule.ipynb"]:
         hits.append(str(world["other"]))
     return hits
 
 
-def _connections(world) -> int:
+def _connections(one) -> int:
     n = 0
     while True:
         try:
-            conn, _ = world["tcp"].accept()
+            conn, _ = one["tcp"].accept()
             conn.close()
             n += 1
         except BlockingIOError:
             break
     while True:
         try:
-            world["udp"].recv(100)
+            one["udp"].recv(100)
             n += 1
         except BlockingIOError:
             break
     return n
 
 
-@pytest.mark.parametrize("attack", ATTACKS, ids=[a.name for a in ATTACKS])
-def test_attack_gains_nothing_and_leaves_nothing(attack, world):
-    source = render(attack.name, world["values"])
+def _limits(attack) -> Limits:
+    """Attacks expected to run out of time get 2 s; everything else a generous 15 s (never reached
+    by an honest answer, so a busy CI machine cannot make a control fail)."""
+    return SHORT if "timeout" in attack.statuses else LONG
+
+
+def _play(attack, world) -> dict:
+    one = world["attacks"][attack.name]
     calls, all_cases = [], []
     for name in attack.exercises:
         cases, n_public = _cases(name)
         all_cases.append((cases, n_public))
         calls.append(Call(name, FUNCTIONS[name], cases))
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    result = run(source, calls, limits=LIMITS, require_namespaces=False, tmp_root=str(world["jobs"]))
-    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    limits = _limits(attack)
+    result = run(render(attack.name, one["values"]), calls, limits=limits, require_namespaces=False,
+                 tmp_root=str(one["jobs"]))
+    return {"result": result, "cases": all_cases, "limits": limits, "survivors": _survivors(one),
+            "written": _written_outside(world, one), "connections": _connections(one)}
 
-    assert result.status in attack.statuses, (result.status, [c.status for c in result.calls])
-    assert len(result.calls) == len(calls)
+
+@pytest.fixture(scope="module")
+def outcomes(world):
+    """Every attack, two at a time (each in its own sandbox, with its own tag and listener)."""
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        played = dict(zip([a.name for a in ATTACKS], pool.map(lambda a: _play(a, world), ATTACKS)))
+    played["rss_growth_mb"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024
+    return played
+
+
+@pytest.mark.parametrize("attack", ATTACKS, ids=[a.name for a in ATTACKS])
+def test_attack_gains_nothing_and_leaves_nothing(attack, outcomes):
+    got = outcomes[attack.name]
+    result, all_cases, limits = got["result"], got["cases"], got["limits"]
+    assert result.status in attack.statuses, (result.status, [c.status for c in result.calls], result.message)
+    assert len(result.calls) == len(attack.exercises)
     scores = [_score(name, cases, call) for name, (cases, _), call in zip(attack.exercises, all_cases, result.calls)]
     total = sum(scores) / len(scores)
     if "numeric" in attack.extra:
@@ -175,15 +203,17 @@ def test_attack_gains_nothing_and_leaves_nothing(attack, world):
         assert total == 0.0, scores
     assert total <= attack.max_score + 1e-12, scores
     assert total >= attack.min_score - 1e-12, (scores, [[o.error for o in c.outputs] for c in result.calls])
-
-    assert (rss_after - rss_before) / 1024 < 400, "the trusted process's memory grew"
-    assert all(c.peak_rss_mb <= LIMITS.memory_mb for c in result.calls)
-    assert result.seconds < 10 * len(calls) + 10
+    assert all(c.peak_rss_mb <= limits.memory_mb for c in result.calls)
+    assert result.seconds < 3 * limits.wall_seconds * len(attack.exercises) + 20
     if NAMESPACES:
-        assert _survivors(world) == []
-        assert _written_outside(world) == []
-        assert _connections(world) == 0
+        assert got["survivors"] == []
+        assert got["written"] == []
+        assert got["connections"] == 0
     _extra_checks(attack, result, all_cases)
+
+
+def test_the_host_memory_stays_bounded(outcomes):
+    assert outcomes["rss_growth_mb"] < 400, "the trusted process's memory grew"
 
 
 def _extra_checks(attack, result, all_cases) -> None:
@@ -199,7 +229,7 @@ def _extra_checks(attack, result, all_cases) -> None:
             assert out.ok and not np.any(np.asarray(out.value)), out.value
     if "output-capped" in attack.extra:
         for text in (result.stdout, result.stderr):
-            assert len(text) <= LIMITS.output_bytes + 100
+            assert len(text) <= LONG.output_bytes + 100
             assert "\x1b" not in text and "\r" not in text
     if "public-only" in attack.extra:
         cases, n_public = all_cases[0]
@@ -208,16 +238,13 @@ def _extra_checks(attack, result, all_cases) -> None:
 
 
 @needs_namespaces
-def test_the_batch_goes_on_after_every_attack(world):
-    """All attacks in one list of calls of one submission would be unrealistic; instead: after the
-    whole suite ran, an honest submission still scores full and the machine is clean."""
-    source = render("honest", world["values"])
+def test_the_batch_goes_on_after_every_attack(outcomes):
+    """After the whole suite ran, an honest submission still scores full and leaves nothing."""
     cases, _ = _cases("ch01.sigmoid_prime")
-    result = run(source, [Call("ch01.sigmoid_prime", "sigmoid_prime", cases)], limits=LIMITS,
-                 tmp_root=str(world["jobs"]))
+    source = render("honest", {})
+    result = run(source, [Call("ch01.sigmoid_prime", "sigmoid_prime", cases)], limits=LONG)
     assert result.status == "ok"
     assert _score("ch01.sigmoid_prime", cases, result.calls[0]) == 1.0
-    assert _survivors(world) == [] and _written_outside(world) == []
 
 
 def test_catalog_names_every_submission_file():

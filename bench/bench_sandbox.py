@@ -10,7 +10,8 @@ sends them), interleaved, --repeat times:
   empty        graders.sandbox.run with no exercise (the sandbox's fixed start-up cost)
 
 Printed: median seconds per submission, the ratio sandbox / in-process, the overhead per
-submission and per exercise, and the peak memory of one exercise's child measured from outside.
+submission and per exercise, the CPU seconds the sandbox's processes used (a figure that does not
+depend on how busy the machine is), and the peak memory of one exercise's child measured outside.
 
 Run:  .venv/bin/python bench/bench_sandbox.py [--repeat 7]
 """
@@ -18,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import resource
 import statistics
 import time
 from pathlib import Path
@@ -73,13 +76,20 @@ def in_process(source: str, exercises: list[tuple[str, str]], cases: dict) -> tu
     return time.perf_counter() - start, passed
 
 
-def sandboxed(source: str, exercises: list[tuple[str, str]], cases: dict) -> tuple[float, int, list, list]:
-    start = time.perf_counter()
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def sandboxed(source: str, exercises: list[tuple[str, str]], cases: dict) -> tuple[float, int, list, list, float]:
+    start, cpu = time.perf_counter(), _children_cpu()
     result = run(source, [Call(name, fn, cases[name]) for name, fn in exercises])
+    cpu = _children_cpu() - cpu
     passed = 0
     for (name, _), call in zip(exercises, result.calls):
         passed += score(name, cases[name], [o.value for o in call.outputs])
-    return time.perf_counter() - start, passed, [c.seconds for c in result.calls], [c.peak_rss_mb for c in result.calls]
+    return (time.perf_counter() - start, passed, [c.seconds for c in result.calls],
+            [c.peak_rss_mb for c in result.calls], cpu)
 
 
 def main() -> None:
@@ -95,12 +105,15 @@ def main() -> None:
         n_cases = sum(len(c) for c in cases.values())
         for name, fn in exercises:  # build every stubbed copy once, outside the timing
             run(source, [Call(name, fn, cases[name][:1])])
-        t_in, t_sb, t_empty, per_ex, rss = [], [], [], [], []
+        t_in, t_sb, t_empty, per_ex, rss, cpu_sb, cpu_in = [], [], [], [], [], [], []
         for _ in range(args.repeat):
+            c0 = time.process_time()
             s, passed_in = in_process(source, exercises, cases)
+            cpu_in.append(time.process_time() - c0)
             t_in.append(s)
-            s, passed_sb, child, mem = sandboxed(source, exercises, cases)
+            s, passed_sb, child, mem, cpu = sandboxed(source, exercises, cases)
             t_sb.append(s)
+            cpu_sb.append(cpu)
             per_ex += child
             rss += mem
             start = time.perf_counter()
@@ -111,6 +124,9 @@ def main() -> None:
               f"passed in-process {passed_in}/{n_cases}, sandbox {passed_sb}/{n_cases}")
         print(f"  in-process {m_in:8.3f} s   sandbox {m_sb:8.3f} s   ratio {m_sb / m_in:6.1f}x   "
               f"overhead {m_sb - m_in:6.3f} s/submission, {(m_sb - m_in) / len(exercises):6.3f} s/exercise")
+        print(f"  CPU: in-process {statistics.median(cpu_in):6.3f} s, sandbox processes "
+              f"{statistics.median(cpu_sb):6.3f} s per submission (wall-clock figures depend on the load: "
+              f"{os.getloadavg()[0]:.1f} now)")
         print(f"  empty sandbox {m_empty:6.3f} s   one exercise's child {statistics.median(per_ex):6.3f} s   "
               f"child peak RSS {statistics.median(rss):5.1f} MB (measured outside)\n")
 

@@ -217,7 +217,7 @@ def _prepare(staging: Path, source: str, calls: list[Call], mode: isolation.Mode
     return orders, config
 
 
-_PRELOADABLE = ("matplotlib", "matplotlib.pyplot")
+_PRELOADABLE = ("matplotlib",)   # pyplot itself is made lazy in each child (see inside/driver.py)
 
 
 def _preload(source: str) -> list[str]:
@@ -232,6 +232,8 @@ def _preload(source: str) -> list[str]:
             names.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
             names.add(node.module)
+    if any(n == "course.plots" or n.startswith("course.plots.") for n in names):
+        names.add("matplotlib.pyplot")  # the course's plots draw with it
     return [m for m in _PRELOADABLE if m in names or any(n.startswith(m + ".") for n in names)]
 
 

@@ -8,6 +8,10 @@ all, so nothing recovers it: not ``inspect.getsource`` (it reads the stub), not 
 code objects of other functions, not ``gc``, not disabling the profiler. Calling a stub is also
 seen by the guard (one sentinel code object) and reported as ``forbidden``.
 
+The copy's ``course.checking`` offers ``check``/``grade`` only as stand-ins that refuse to run:
+the sandbox holds no grading logic (and a setup cell's ``from course.checking import check`` no
+longer loads every exercise spec in every exercise's process).
+
 Copies are cached on disk per (course tree, stub set) under the system temporary folder and are
 byte-compiled with the path they have inside the sandbox, so an exercise's process does not
 recompile ``course``.
@@ -32,6 +36,26 @@ __all__ = ["COURSE_DIR", "INSIDE_PKG", "external_answers", "stub_targets", "stub
 
 COURSE_DIR = Path(course.__file__).resolve().parent
 INSIDE_PKG = "/sandbox/pkg"   # where the copy's parent folder is mounted in the sandbox
+
+_CHECKING = '''"""``check`` and ``grade`` do not run in the grading sandbox: scoring happens outside it.
+
+(The rest of ``course.checking`` is still importable, from its modules.)
+"""
+
+
+def check(*args, **kwargs):
+    """Refuses: checks run in your notebook, not while a submission is graded."""
+    raise RuntimeError("check() and grade() do not run while a submission is graded")
+
+
+grade = check
+
+
+def __getattr__(name):
+    from course.checking import run
+
+    return getattr(run, name)
+'''
 
 _SENTINEL = '''"""Stand-in for the course's answers while a submission is graded."""
 
@@ -125,7 +149,7 @@ def stubbed_course(targets: list[tuple[str, int, str]], cache_root: str | None =
     Returns the folder to put on ``sys.path`` (its ``course`` subfolder is the package).
     """
     cache_root = Path(cache_root or tempfile.gettempdir()) / f"bpsbx-course-{os.getuid()}"
-    key = hashlib.sha256(repr((_tree_stamp(), targets)).encode()).hexdigest()[:20]
+    key = hashlib.sha256(repr((_tree_stamp(), targets, _CHECKING, _SENTINEL)).encode()).hexdigest()[:20]
     final = cache_root / key
     if (final / "course" / "__init__.py").exists():
         return final
@@ -141,6 +165,8 @@ def stubbed_course(targets: list[tuple[str, int, str]], cache_root: str | None =
         path = dest / rel
         path.write_text(_rewrite(path.read_text(encoding="utf-8"), items), encoding="utf-8")
     (dest / "_unavailable.py").write_text(_SENTINEL, encoding="utf-8")
+    if (dest / "checking" / "__init__.py").exists():  # no grading logic in the sandbox (and cheap to import)
+        (dest / "checking" / "__init__.py").write_text(_CHECKING, encoding="utf-8")
     compileall.compile_dir(str(dest), ddir=f"{INSIDE_PKG}/course", quiet=2)
     for p in [build, *build.rglob("*")]:
         os.chmod(p, 0o755 if p.is_dir() else 0o644)

@@ -224,3 +224,14 @@ def test_a_forbidden_class_is_stubbed_whole_and_outside_functions_are_watched(mo
     layer, gradient = result.calls
     assert "not available while this exercise is graded" in layer.outputs[0].error and layer.forbidden
     assert gradient.outputs[0].ok and gradient.forbidden   # it ran, and the guard saw it
+
+
+def test_pyplot_loads_on_first_use_and_works_inside_a_graded_function():
+    source = ("import matplotlib.pyplot as plt\nimport sys\n"
+              "def loaded():\n    return float(type(sys.modules['matplotlib.pyplot']).__name__ != '_LazyModule')\n"
+              "def draw():\n    fig, ax = plt.subplots()\n    ax.plot([0.0, 1.0])\n    plt.close(fig)\n"
+              "    return float(len(ax.lines))\n")
+    result = _run(source, [Call("", "loaded", [()]), Call("", "draw", [()])],
+                  limits=Limits(wall_seconds=30, case_seconds=25))
+    assert result.calls[0].outputs[0].value == 0.0   # imported, not yet loaded
+    assert result.calls[1].outputs[0].value == 1.0, result.calls[1].outputs[0].error

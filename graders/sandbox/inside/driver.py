@@ -30,7 +30,7 @@ import time
 import traceback
 from typing import Any
 
-from . import confine, wire
+from . import confine, imports, wire
 
 __all__ = ["child", "Channel", "describe"]
 
@@ -45,14 +45,14 @@ def child(index: int, config: dict, out: "Channel") -> None:
         call_cfg = config["calls"][index]
         sys.path[:] = [call_cfg["pkg_inside"], config["blocked_inside"], *config["site"]]
         calls, source = load_job(config["job_dir_inside"], call_cfg["job"])
-        Guard = _load_guard(call_cfg["pkg_inside"])  # before any learner code can replace it
+        Guard = imports.load_guard(call_cfg["pkg_inside"])  # before any learner code can replace it
         import course._unavailable as unavailable
-        watched = (unavailable.unavailable, *_resolve(call_cfg.get("watch", [])))
-        _lazy_imports(LAZY)
+        watched = (unavailable.unavailable, *imports.resolve(call_cfg.get("watch", [])))
+        paused = imports.lazy(LAZY)
         namespace, errors = run_source(source)
         out.send({"kind": "source", "call": index, "errors": errors, "layers": layers})
-        run_call(index, calls[0], namespace, functools.partial(Guard, forbidden=watched,
-                                                               time_limit=config["case_seconds"]), config, out)
+        make_guard = functools.partial(Guard, forbidden=watched, time_limit=config["case_seconds"])
+        run_call(index, calls[0], namespace, make_guard, paused, config, out)
         _flush()
     except BaseException:  # noqa: BLE001 - the driver's own failure: say it on stderr, then exit
         traceback.print_exc()
@@ -119,7 +119,8 @@ def _compile(cell: str, filename: str) -> Any:
         return compile("".join(lines), filename, "exec")
 
 
-def run_call(index: int, call: dict, namespace: dict, make_guard: Any, config: dict, out: "Channel") -> None:
+def run_call(index: int, call: dict, namespace: dict, make_guard: Any, paused: imports.PausedPeak,
+             config: dict, out: "Channel") -> None:
     """Call the learner's ``call["function"]`` on every case; one frame per case, then a summary.
 
     ``make_guard(fn)`` is course's ``Guard`` with the stub sentinel and the watched functions.
@@ -143,7 +144,7 @@ def run_call(index: int, call: dict, namespace: dict, make_guard: Any, config: d
     for k, args in enumerate(call["cases"]):
         if trace:
             tracemalloc.reset_peak()
-            PAUSED_PEAK[0] = 0
+            paused.bytes = 0
         before = guard.forbidden_called
         start = time.perf_counter()
         try:
@@ -154,7 +155,7 @@ def run_call(index: int, call: dict, namespace: dict, make_guard: Any, config: d
         seconds = time.perf_counter() - start
         obs: dict[str, Any] = {"seconds": seconds}
         if trace:
-            obs["alloc_peak_bytes"] = int(max(tracemalloc.get_traced_memory()[1], PAUSED_PEAK[0]))
+            obs["alloc_peak_bytes"] = int(max(tracemalloc.get_traced_memory()[1], paused.bytes))
         if guard.forbidden_called and guard.forbidden_called != before:
             obs["forbidden"] = True
         if hasattr(guard, "observations"):  # what course's Guard saw (e.g. numeric differentiation)
@@ -180,82 +181,6 @@ def run_call(index: int, call: dict, namespace: dict, make_guard: Any, config: d
     notes = guard.notes() if hasattr(guard, "notes") else []
     out.send({"kind": "call-done", "call": index, "notes": [str(s)[:500] for s in notes],
               "forbidden": bool(guard.forbidden_called)})
-
-
-def _lazy_imports(names: tuple[str, ...]) -> None:
-    """Make ``names`` load on first use (``importlib.util.LazyLoader``): ``import matplotlib.pyplot
-    as plt`` costs ~0.35 s of CPU, and a grading run rarely draws anything."""
-    import importlib.abc
-    import importlib.machinery
-    import importlib.util
-
-    class LazyFinder(importlib.abc.MetaPathFinder):
-        def find_spec(self, name, path, target=None):  # noqa: ANN001, ANN201 - importlib protocol
-            if name not in names or name in sys.modules:
-                return None
-            spec = importlib.machinery.PathFinder.find_spec(name, path)
-            if spec is not None and spec.loader is not None and hasattr(spec.loader, "exec_module"):
-                spec.loader = importlib.util.LazyLoader(_Untraced(spec.loader))
-            return spec
-
-    sys.meta_path.insert(0, LazyFinder())
-
-
-PAUSED_PEAK = [0]   # the traced peak of a case before a lazy import paused tracing (bytes)
-
-
-class _Untraced:
-    """A loader that runs the real one with ``tracemalloc`` paused: the library's import is not
-    the learner's cost, and tracing it would make it ~20 times slower."""
-
-    def __init__(self, loader: Any) -> None:
-        self.loader = loader
-
-    def create_module(self, spec: Any) -> Any:
-        return self.loader.create_module(spec)
-
-    def exec_module(self, module: Any) -> None:
-        import tracemalloc
-
-        tracing = tracemalloc.is_tracing()
-        if tracing:
-            PAUSED_PEAK[0] = max(PAUSED_PEAK[0], tracemalloc.get_traced_memory()[1])
-            tracemalloc.stop()
-        try:
-            self.loader.exec_module(module)
-        finally:
-            if tracing:
-                tracemalloc.start()
-
-
-def _load_guard(pkg_dir: str) -> Any:
-    """course's ``Guard``, loaded from its file alone: importing it through ``course.checking``
-    would load every exercise spec and cost ~0.2 s in every child."""
-    import importlib.util
-
-    path = os.path.join(pkg_dir, "course", "checking", "guard.py")
-    spec = importlib.util.spec_from_file_location("course.checking.guard", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
-    spec.loader.exec_module(module)
-    return module.Guard
-
-
-def _resolve(names: list) -> list:
-    """The functions named ``[module, qualname]`` (not course code: numpy, autodiff libraries)
-    that are forbidden; those that cannot be imported here cannot be called either."""
-    import importlib
-
-    found = []
-    for module, qualname in names:
-        try:
-            obj = importlib.import_module(module)
-            for part in qualname.split("."):
-                obj = getattr(obj, part)
-        except Exception:  # noqa: BLE001 - not installed, or hidden from the sandbox
-            continue
-        found.append(obj)
-    return found
 
 
 def _plain_dict(d: Any) -> dict:

@@ -172,15 +172,20 @@ def _play(attack, world) -> dict:
         all_cases.append((cases, n_public))
         calls.append(Call(name, FUNCTIONS[name], cases))
     limits = _limits(attack)
-    result = run(render(attack.name, one["values"]), calls, limits=limits, require_namespaces=False,
-                 tmp_root=str(one["jobs"]))
+    result = run(render(attack.name, one["values"]), calls, limits=limits, tmp_root=str(one["jobs"]))
     return {"result": result, "cases": all_cases, "limits": limits, "survivors": _survivors(one),
             "written": _written_outside(world, one), "connections": _connections(one)}
 
 
 @pytest.fixture(scope="module")
 def outcomes(world):
-    """Every attack, two at a time (each in its own sandbox, with its own tag and listener)."""
+    """Every attack, two at a time (each in its own sandbox, with its own tag and listener).
+
+    Without namespaces nothing contains them (kill(-1), writes, mounts as root): they are not run.
+    """
+    if not NAMESPACES:
+        pytest.skip("this machine cannot make Linux namespaces, so hostile code cannot be contained "
+                    "here and the attacks are not run (python -m graders doctor)")
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with ThreadPoolExecutor(max_workers=2) as pool:
         played = dict(zip([a.name for a in ATTACKS], pool.map(lambda a: _play(a, world), ATTACKS)))
@@ -205,10 +210,9 @@ def test_attack_gains_nothing_and_leaves_nothing(attack, outcomes):
     assert total >= attack.min_score - 1e-12, (scores, [[o.error for o in c.outputs] for c in result.calls])
     assert all(c.peak_rss_mb <= limits.memory_mb for c in result.calls)
     assert result.seconds < 3 * limits.wall_seconds * len(attack.exercises) + 20
-    if NAMESPACES:
-        assert got["survivors"] == []
-        assert got["written"] == []
-        assert got["connections"] == 0
+    assert got["survivors"] == []
+    assert got["written"] == []
+    assert got["connections"] == 0
     _extra_checks(attack, result, all_cases)
 
 

@@ -79,6 +79,7 @@ def test_the_wall_clock_stops_an_exercise_and_the_next_still_runs():
     assert result.calls[1].outputs[0].value == 2.0
 
 
+@pytest.mark.slow
 def test_the_cpu_limit_stops_a_busy_loop():
     result = _run("def spin():\n    while True:\n        pass\n", [Call("", "spin", [()])],
                   limits=Limits(cpu_seconds=1, wall_seconds=8, case_seconds=50))
@@ -170,6 +171,7 @@ def test_default_run_has_every_layer():
         assert "uid 65534" in result.isolation
 
 
+@pytest.mark.slow
 @needs_namespaces
 def test_user_namespace_mode_contains_a_learner_that_kills_the_zygote(monkeypatch):
     """As root the sandbox uses root-ns; the user-ns mode (for ordinary users) is tried here too:
@@ -228,6 +230,7 @@ def test_a_forbidden_class_is_stubbed_whole_and_outside_functions_are_watched(mo
     assert gradient.outputs[0].ok and gradient.forbidden   # it ran, and the guard saw it
 
 
+@pytest.mark.slow
 def test_pyplot_loads_on_first_use_and_works_inside_a_graded_function():
     source = ("import matplotlib.pyplot as plt\nimport sys\n"
               "def loaded():\n    return float(type(sys.modules['matplotlib.pyplot']).__name__ != '_LazyModule')\n"

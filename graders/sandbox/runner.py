@@ -39,8 +39,8 @@ __all__ = ["run", "available_mode"]
 
 _INSIDE = Path(__file__).resolve().parent / "inside"
 _STARTUP_SECONDS = 20.0   # allowance for starting the sandbox, on top of the exercises' wall clocks
-_LAYER_ORDER = ("python -I", "scrubbed env", "own session", "rlimits", "private root", "net namespace",
-                "pid namespace", "mount namespace", "ipc namespace", "uid 65534", "no capabilities",
+_LAYER_ORDER = ("python -I", "scrubbed env", "own session", "rlimits", "private root", "own /proc",
+                "net namespace", "pid namespace", "mount namespace", "ipc namespace", "uid 65534", "no capabilities",
                 "no_new_privs", "capped output", "wall-clock kill")
 
 

@@ -54,8 +54,10 @@ def _bind_readonly(src: str, dst: str) -> None:
 
 
 def build_root(root: str, keep: list[str], job_dir: str, tmpfs_mb: int, mask: list[str] = (),
-               binds: list[tuple[str, str]] = ()) -> None:
+               binds: list[tuple[str, str]] = ()) -> bool:
     """Make ``root`` a minimal read-only world with writable ``/tmp``, then ``chroot`` into it.
+
+    Returns whether the new ``/proc`` could be mounted (it shows only the sandbox's processes).
 
     Parameters
     ----------
@@ -96,9 +98,14 @@ def build_root(root: str, keep: list[str], job_dir: str, tmpfs_mb: int, mask: li
         _mount(f"/dev/{node}", target, None, MS_BIND)
     os.symlink("/proc/self/fd", root + "/dev/fd")
     os.makedirs(root + "/proc")
-    _mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    try:
+        _mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        proc = True
+    except OSError:  # e.g. a container whose /proc has masked entries: go on without one
+        proc = False
     os.chroot(root)
     os.chdir("/tmp")
+    return proc
 
 
 def _replicate(path: str, root: str, bound: set[str]) -> None:

@@ -38,9 +38,9 @@ def main(config: dict) -> int:
     layers = []
     try:
         if config["mode"] != "none":
-            confine.build_root(config["root"], config["keep"], config["job_dir"], config["tmpfs_mb"],
-                               config["mask"], [tuple(b) for b in config["binds"]])
-            layers.append("private root")
+            proc = confine.build_root(config["root"], config["keep"], config["job_dir"], config["tmpfs_mb"],
+                                      config["mask"], [tuple(b) for b in config["binds"]])
+            layers += ["private root"] + (["own /proc"] if proc else [])
         confine.prctl(PR_SET_DUMPABLE, 0)
         if config["mode"] == "none":
             confine.prctl(confine.PR_SET_PDEATHSIG, int(signal.SIGKILL))
@@ -123,29 +123,20 @@ def _kill(pid: int, own_group: bool) -> None:
 
 
 def _kill_leftovers(pid: int, own_group: bool) -> None:
-    """Everything the child started dies now: the rest of the PID namespace, or its group."""
+    """Everything the child started dies now: as PID 1, ``kill(-1)`` reaches every other process
+    of the namespace (and none outside it); without namespaces, the child's process group."""
     if own_group:
         _kill(pid, True)
     else:
-        me = os.getpid()
-        for entry in os.listdir("/proc"):
-            if entry.isdigit() and int(entry) != me:
-                _kill(int(entry), False)
-    while True:  # reap what was reparented to us (PID 1 of the namespace)
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline:  # reap what was reparented to us
         try:
             got, _ = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            break
+            return
         if got == 0:
             time.sleep(0.001)
-            if not _has_children():
-                break
-
-
-def _has_children() -> bool:
-    try:
-        with open(f"/proc/{os.getpid()}/task/{os.getpid()}/children") as fh:
-            return bool(fh.read().strip())
-    except OSError:
-        return False
-

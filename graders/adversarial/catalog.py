@@ -54,6 +54,7 @@ ATTACKS: tuple[Attack, ...] = (
     Attack("frozen_spec", "patches the frozen Spec's reference and tolerances"),
     Attack("getsource", "re-creates the reference from inspect.getsource", extra=("forbidden",)),
     Attack("setprofile", "sys.setprofile(None), then calls the reference"),
+    Attack("hunt_reference", "the spec's reference, variants, shortcuts; every sigmoid_prime gc can find"),
     Attack("lazy_array", "returns an object whose __array__ calls the reference later"),
     Attack("stack_locals", "reads the checker's locals up the stack"),
     Attack("patch_allclose", "patches numpy.allclose/isclose/array_equal"),

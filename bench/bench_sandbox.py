@@ -7,7 +7,8 @@ sends them), interleaved, --repeat times:
                and compare with the reference (what grading inside the learner's kernel does)
   sandbox      graders.sandbox.run on the same source and cases (one confined sandbox, one forked
                child per exercise), then the same comparison in this process
-  empty        graders.sandbox.run with no exercise (the sandbox's fixed start-up cost)
+  empty        graders.sandbox.run of an empty source with one call of no case (the sandbox's
+               fixed cost: start, confine, load numpy, fork one child, tear down)
 
 Printed: median seconds per submission, the ratio sandbox / in-process, the overhead per
 submission and per exercise, the CPU seconds the sandbox's processes used (a figure that does not
@@ -98,7 +99,7 @@ def main() -> None:
     args = parser.parse_args()
     mode = available_mode()
     print(f"sandbox mode: {mode.name}; {args.repeat} interleaved repeats; medians\n")
-    run("", [])  # warm the stub cache and the probe
+    run("", [Call("", "", [])])  # warm the stub cache and the probe
     for notebook in sorted(ROOT.glob("solutions/ch*/*.ipynb")):
         source, exercises = submission(notebook)
         cases = {name: cases_of(name) for name, _ in exercises}
@@ -117,7 +118,7 @@ def main() -> None:
             per_ex += child
             rss += mem
             start = time.perf_counter()
-            run("", [])
+            run("", [Call("", "", [])])   # a sandbox and one child that calls nothing
             t_empty.append(time.perf_counter() - start)
         m_in, m_sb, m_empty = (statistics.median(t) for t in (t_in, t_sb, t_empty))
         print(f"{notebook.parent.name}: {len(exercises)} exercises, {n_cases} cases; "

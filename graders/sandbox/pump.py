@@ -1,12 +1,13 @@
 """Start the sandbox process and read its three pipes until it ends, is killed, or overflows.
 
 The process gets its own session (so its process group can be killed as a whole), stdin from
-``/dev/null``, stdout and stderr on pipes of which only ``limits.output_bytes`` are kept (the rest is
-read and dropped, so a flood cannot block or fill memory), and the write end of a result pipe
+``/dev/null``, stdout and stderr on pipes of which only ``limits.output_bytes`` are kept (the rest
+is read and dropped, so a flood cannot block or fill memory), and the write end of a result pipe
 (its number is the last argument). A deadline is enforced here, from outside (the zygote enforces
-each exercise's own): at the deadline the process group is sent SIGKILL (under ``unshare --kill-child`` that ends the whole PID namespace). After the process
-exits, its group is killed again (leftovers in the no-namespace mode) and the pipes are read for at
-most a short grace period (an orphan may hold them open).
+each exercise's own): at the deadline the process group is sent SIGKILL, and under
+``unshare --kill-child`` that ends the whole PID namespace. After the process exits, its group is
+killed again (leftovers in the no-namespace mode) and the pipes are read for at most a short grace
+period (an orphan may hold them open).
 """
 from __future__ import annotations
 

@@ -73,7 +73,13 @@ def run(source: str, calls: list[Call], *, limits: Limits = Limits(), require_na
         results = [CallResult(c.exercise, [CaseOutput(False, None, why, {}) for _ in c.cases],
                               status="no-isolation") for c in calls]
         return RunResult("no-isolation", results, "", "", time.perf_counter() - start, [], why)
-    results, out, err, layers = _run_with(source, calls, mode, limits, trace_memory, tmp_root)
+    refused = {i: why for i, why in ((i, _unfit(c)) for i, c in enumerate(calls)) if why}
+    fit = [c for i, c in enumerate(calls) if i not in refused]
+    ran, out, err, layers = _run_with(source, fit, mode, limits, trace_memory, tmp_root) if fit else ([], "", "", [])
+    ran_iter = iter(ran)
+    results = [CallResult(c.exercise, [CaseOutput(False, None, why_not_run("sandbox-error", limits, refused[i]), {})
+                                       for _ in c.cases], status="sandbox-error")
+               if i in refused else next(ran_iter) for i, c in enumerate(calls)]
     bad = next((r for r in results if r.status != "ok"), None)
     message = ""
     if bad is not None:
@@ -133,6 +139,18 @@ def _run_with(source: str, calls: list[Call], mode: isolation.Mode, limits: Limi
         used += ["net namespace", "pid namespace", "mount namespace", "ipc namespace"]
     used = sorted(set(used), key=lambda x: _LAYER_ORDER.index(x) if x in _LAYER_ORDER else len(_LAYER_ORDER))
     return [r for r in results if r is not None], clean("".join(outs)), clean("".join(errs)), used
+
+
+def _unfit(call: Call) -> str:
+    """Why ``call`` cannot go into the sandbox at all ("" when it can): an unknown exercise, cases
+    or a harness that do not pickle. Such a call fails alone; the others still run."""
+    try:
+        pickle.dumps((list(call.cases), call.harness), protocol=pickle.HIGHEST_PROTOCOL)
+        if call.exercise:
+            stubs.stub_targets([call.exercise])
+    except Exception as exc:  # noqa: BLE001 - anything that stops it from being prepared
+        return f"could not prepare {call.exercise or call.function!r}: {type(exc).__name__}: {clean(str(exc), 200)}"
+    return ""
 
 
 def _broken(raw: Raw, parsed: Parsed) -> tuple[str, str]:

@@ -53,6 +53,8 @@ class Limits:
         ``RLIMIT_NOFILE``.
     processes : int
         Extra processes and threads it may start (``RLIMIT_NPROC``, above those its user has).
+        Each may use ``memory_mb``, so one exercise's memory is bounded by about
+        ``(processes + 1) * memory_mb`` plus ``tmpfs_mb`` (no cgroup is used).
     output_bytes : int
         Learner stdout and stderr kept (each); the rest is counted and dropped.
     result_mb : int
@@ -69,7 +71,7 @@ class Limits:
     wall_seconds: float = 30.0
     file_size_mb: int = 16
     open_files: int = 64
-    processes: int = 16
+    processes: int = 8
     output_bytes: int = 64 * 1024
     result_mb: int = 64
     case_seconds: float = 10.0

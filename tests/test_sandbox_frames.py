@@ -29,7 +29,7 @@ def _exit(status=0, timed_out=False, rss=30.0, cpu=0.1):
 
 def _good():
     return [({"kind": "ready", "layers": ["private root"]}, []), ({"kind": "source", "call": 0, "errors": [],
-            "layers": ["rlimits", "uid 65534"]}, []), _case(0, 10.0), _case(1, 11.0), _case(2, 12.0),
+            "layers": ["rlimits", "unprivileged uid"]}, []), _case(0, 10.0), _case(1, 11.0), _case(2, 12.0),
             ({"kind": "call-done", "call": 0, "notes": ["printed 1 line"], "forbidden": False}, []), _exit(),
             ({"kind": "done"}, [])]
 
@@ -44,7 +44,7 @@ def test_a_good_stream_puts_every_case_back_in_its_place():
     assert result.status == "ok" and parsed.problem is None
     assert [o.value for o in result.outputs] == [11.0, 12.0, 10.0]   # un-shuffled by ORDER
     assert result.notes == ["printed 1 line"] and parsed.layers == ["private root"]
-    assert parsed.child_layers == ["rlimits", "uid 65534"]
+    assert parsed.child_layers == ["rlimits", "unprivileged uid"]
     assert all("junk" not in o.observations for o in result.outputs)
     assert result.outputs[0].observations["process_status"] == "ok"
 

@@ -4,14 +4,16 @@ Three modes, strongest first:
 
 ``root-ns``
     started as root: ``unshare --net --pid --mount --ipc --uts --fork --kill-child``; inside, a private
-    root (see :mod:`.inside.confine`) and then ``setuid(nobody)``.
+    root (see :mod:`.inside.confine`) and then ``setuid`` to a fresh unprivileged uid of its own
+    (:func:`fresh_uid`: no other process has it, so ``RLIMIT_NPROC`` counts only this sandbox's
+    processes and concurrent sandboxes cannot touch each other's).
 ``user-ns``
     started as an ordinary user: the same plus ``--user --map-root-user``; inside, every
     capability is dropped instead of changing user.
 ``none``
     no namespaces (``unshare`` missing or forbidden): ``python -I`` with resource limits, a
     scrubbed environment, its own process group and a private working folder; as root it still
-    changes to ``nobody`` when the interpreter is readable by ``nobody``. The network, the file
+    changes to a fresh unprivileged uid when the interpreter is readable by anyone. The network, the file
     system and processes that leave the process group are *not* contained: :func:`graders.sandbox.run`
     refuses this mode unless called with ``require_namespaces=False``.
 
@@ -27,10 +29,11 @@ import sys
 import sysconfig
 from dataclasses import dataclass
 
-__all__ = ["Mode", "candidate_modes", "command_prefix", "keep_paths", "masked_paths", "site_paths",
+__all__ = ["Mode", "candidate_modes", "fresh_uid", "command_prefix", "keep_paths", "masked_paths", "site_paths",
            "scrubbed_env", "readable_by", "NOBODY"]
 
-NOBODY = (65534, 65534)
+NOBODY = (65534, 65534)         # stands for "change to an unprivileged uid" in a Mode
+_UID_BASE, _UID_SPAN = 200_000, 65_536
 AUTODIFF = ("autograd", "jax", "jaxlib", "torch", "functorch", "tensorflow")
 _NS_FLAGS = ("--net", "--pid", "--mount", "--ipc", "--uts", "--fork", "--kill-child")
 
@@ -62,6 +65,20 @@ def candidate_modes() -> list[Mode]:
         readable_by(p, *NOBODY) for p in site_paths()) else (None, None)
     modes.append(Mode("none", (), *uid))
     return modes
+
+
+def fresh_uid() -> int:
+    """An unprivileged uid (and gid) no process uses now, for one sandbox (no passwd entry needed:
+    everything the sandbox reads is world-readable, and what it writes is its own tmpfs)."""
+    import secrets
+
+    from graders.sandbox.inside.confine import count_processes
+
+    for _ in range(20):
+        uid = _UID_BASE + secrets.randbelow(_UID_SPAN)
+        if count_processes(uid) == 0:
+            return uid
+    return uid
 
 
 def command_prefix(mode: Mode) -> list[str]:

@@ -40,7 +40,7 @@ __all__ = ["run", "available_mode"]
 _INSIDE = Path(__file__).resolve().parent / "inside"
 _STARTUP_SECONDS = 20.0   # allowance for starting the sandbox, on top of the exercises' wall clocks
 _LAYER_ORDER = ("python -I", "scrubbed env", "own session", "rlimits", "private root", "own /proc",
-                "net namespace", "pid namespace", "mount namespace", "ipc namespace", "uid 65534", "no capabilities",
+                "net namespace", "pid namespace", "mount namespace", "ipc namespace", "unprivileged uid", "no capabilities",
                 "no_new_privs", "capped output", "wall-clock kill")
 
 
@@ -214,7 +214,8 @@ def _prepare(staging: Path, source: str, calls: list[Call], mode: isolation.Mode
         watched = stubs.external_answers([call.exercise] if call.exercise else [])
         entries.append({"job": f"calls/{k}.pkl", "pkg_inside": pkg_inside, "wall_seconds": limits.wall_seconds,
                         "watch": [list(w) for w in watched]})
-    nproc_uid = mode.uid if mode.uid is not None else os.getuid()
+    uid = isolation.fresh_uid() if mode.uid is not None else None
+    nproc_uid = uid if uid is not None else os.getuid()
     config = {
         "mode": mode.name, "root": str(staging / "root"), "job_dir": str(pub),
         "job_dir_inside": "/sandbox" if mode.namespaces else str(pub),
@@ -224,14 +225,14 @@ def _prepare(staging: Path, source: str, calls: list[Call], mode: isolation.Mode
         "limits": {"memory_mb": limits.memory_mb, "cpu_seconds": limits.cpu_seconds,
                    "file_size_mb": limits.file_size_mb, "open_files": limits.open_files},
         "nproc": limits.processes + count_processes(nproc_uid) + 1,
-        "uid": mode.uid, "gid": mode.gid, "case_seconds": limits.case_seconds,
+        "uid": uid, "gid": uid, "case_seconds": limits.case_seconds,
         "trace_memory": trace_memory, "result_bytes": limits.result_mb << 20,
         "mpl_cache": "mpl" if mpl else None, "preload": _preload(source),
     }
     for p in [staging, *staging.rglob("*")]:
         os.chmod(p, 0o755 if p.is_dir() else 0o644)
-    if mode.uid is not None and not mode.namespaces:
-        os.chown(staging / "work", mode.uid, mode.gid)
+    if uid is not None and not mode.namespaces:
+        os.chown(staging / "work", uid, uid)
     return orders, config
 
 

@@ -11,7 +11,7 @@ started as root). Then, in this order:
    The repository, ``solutions/``, ``graders/``, submissions, results, the gradebook and every home
    directory simply do not exist in there.
 2. :func:`set_limits`: address space, CPU seconds, file size, open files, processes, no core files.
-3. :func:`drop_privileges`: as real root, ``setgid``/``setuid`` to ``nobody``; as "root" of a user
+3. :func:`drop_privileges`: as real root, ``setgid``/``setuid`` to an unprivileged uid; as "root" of a user
    namespace, empty the capability bounding set and all capability sets; ``no_new_privs`` always.
 
 Everything here uses only the standard library (``ctypes`` for mount/prctl/capset).
@@ -190,7 +190,7 @@ def drop_privileges(uid: int | None, gid: int | None) -> list[str]:
         os.setgroups([])
         os.setgid(gid if gid is not None else uid)
         os.setuid(uid)
-        done.append(f"uid {uid}")
+        done.append("unprivileged uid")
     else:
         _drop_capabilities()
         done.append("no capabilities")

@@ -2,7 +2,7 @@
 
 Steps (each in one function below, in this order):
 
-1. :func:`drop_self` — resource limits, then privileges (``nobody``, or no capabilities);
+1. :func:`drop_self` — resource limits, then privileges (a fresh uid, or no capabilities);
 2. :func:`load_job` — the call (exercise, function name, cases as argument tuples, harness)
    unpickled from the read-only job folder; the cases carry no labels and come in an order the
    trusted side shuffled, so public and hidden cases look alike;
@@ -40,6 +40,7 @@ LAZY = ("matplotlib.pyplot",)   # imported by setup cells, used only by demos th
 
 def child(index: int, config: dict, out: "Channel") -> None:
     """The forked child for call ``index``: confine, run the source, call, report; never returns."""
+    out.owner = os.getpid()  # the channel is this child's now (and not its learner-made copies')
     try:
         layers = drop_self(config)
         call_cfg = config["calls"][index]
@@ -214,11 +215,14 @@ class Channel:
         self.fd = fd
         self.budget = budget
         self.sent = 0
+        self.owner = os.getpid()
 
     def room(self) -> int:
         return max(0, self.budget - self.sent - 65536)
 
     def send(self, header: dict, blobs: list[bytes] = ()) -> None:
+        if os.getpid() != self.owner:  # a copy of this process made by the learner's fork()
+            os._exit(0)
         data = memoryview(wire.encode_frame(header, list(blobs)))
         self.sent += len(data)
         try:

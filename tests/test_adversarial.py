@@ -54,14 +54,13 @@ def _passed(name: str, cases: list[tuple], outputs) -> list[bool]:
 
 def _score(name: str, cases: list[tuple], call) -> float:
     marks = _passed(name, cases, call.outputs)
-    shortcut = call.forbidden or any(o.observations.get("guard") and get_spec(name).analytic
-                                     and any(v is True for v in o.observations["guard"].values())
-                                     for o in call.outputs)
+    shortcut = call.forbidden or (get_spec(name).analytic and any(
+        o.observations.get("guard", {}).get("numeric_shortcut") for o in call.outputs))
     return 0.0 if shortcut else sum(marks) / len(marks)
 
 
 def _public_table() -> str:
-    spec = get_spec("ch01.sigmoid_prime")
+    spec = get_spec("ch01.sigmoid_slope")
     table = {}
     for case in spec.public_cases():
         z = np.asarray(case.args[0], dtype=float)
@@ -202,10 +201,8 @@ def test_attack_gains_nothing_and_leaves_nothing(attack, outcomes):
     scores = [_score(name, cases, call) for name, (cases, _), call in zip(attack.exercises, all_cases, result.calls)]
     total = sum(scores) / len(scores)
     if "numeric" in attack.extra:
-        if not hasattr(Guard, "observations") or not get_spec(attack.exercises[0]).analytic:
-            pytest.skip("course's Guard does not report numeric differentiation yet (issue 7): "
-                        "the sandbox forwards Guard.observations() once it exists")
-        assert total == 0.0, scores
+        assert get_spec(attack.exercises[0]).analytic and hasattr(Guard, "shortcut")
+        assert total == 0.0, (scores, [o.observations.get("guard") for o in result.calls[0].outputs])
     assert total <= attack.max_score + 1e-12, scores
     assert total >= attack.min_score - 1e-12, (scores, [[o.error for o in c.outputs] for c in result.calls])
     assert all(c.peak_rss_mb <= limits.memory_mb for c in result.calls)
@@ -244,11 +241,11 @@ def _extra_checks(attack, result, all_cases) -> None:
 @needs_namespaces
 def test_the_batch_goes_on_after_every_attack(outcomes):
     """After the whole suite ran, an honest submission still scores full and leaves nothing."""
-    cases, _ = _cases("ch01.sigmoid_prime")
+    cases, _ = _cases("ch01.sigmoid_slope")
     source = render("honest", {})
-    result = run(source, [Call("ch01.sigmoid_prime", "sigmoid_prime", cases)], limits=LONG)
+    result = run(source, [Call("ch01.sigmoid_slope", "sigmoid_slope", cases)], limits=LONG)
     assert result.status == "ok"
-    assert _score("ch01.sigmoid_prime", cases, result.calls[0]) == 1.0
+    assert _score("ch01.sigmoid_slope", cases, result.calls[0]) == 1.0
 
 
 def test_catalog_names_every_submission_file():

@@ -15,7 +15,7 @@ FAST = Limits(wall_seconds=3, cpu_seconds=3, case_seconds=2, memory_mb=768)
 NAMESPACES = available_mode().namespaces
 needs_namespaces = pytest.mark.skipif(not NAMESPACES, reason="no Linux namespaces on this machine "
                                       "(python -m graders doctor); the default run refuses to grade")
-SIG = "ch01.sigmoid_prime"
+SIG = "ch01.sigmoid_slope"
 REPO = Path(__file__).resolve().parents[1]
 
 

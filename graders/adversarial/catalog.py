@@ -1,6 +1,6 @@
 """The adversarial suite: hostile submissions (``submissions/*.py``) and what must come of each.
 
-Every submission answers chapter 1's ``sigmoid_prime`` (and some ``tanh_prime``) while attacking
+Every submission answers chapter 1's ``sigmoid_slope`` (and some ``tanh_slope``) while attacking
 the grader. What is required of *every* one of them (``tests/test_adversarial.py`` checks it):
 
 - it scores no more than its real answers deserve (``max_score``: the fraction of cases a trusted
@@ -27,7 +27,7 @@ __all__ = ["Attack", "ATTACKS", "SUBMISSIONS", "render", "FUNCTIONS"]
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 
 #: The exercises the payloads answer, and the function name each one defines.
-FUNCTIONS = {"ch01.sigmoid_prime": "sigmoid_prime", "ch01.tanh_prime": "tanh_prime"}
+FUNCTIONS = {"ch01.sigmoid_slope": "sigmoid_slope", "ch01.tanh_slope": "tanh_slope"}
 
 _OK = frozenset({"ok"})
 
@@ -38,7 +38,7 @@ class Attack:
 
     name: str
     what: str
-    exercises: tuple[str, ...] = ("ch01.sigmoid_prime",)
+    exercises: tuple[str, ...] = ("ch01.sigmoid_slope",)
     max_score: float = 0.0
     min_score: float = 0.0
     statuses: frozenset[str] = _OK
@@ -46,10 +46,10 @@ class Attack:
 
 
 ATTACKS: tuple[Attack, ...] = (
-    Attack("honest", "the control: correct answers", ("ch01.sigmoid_prime", "ch01.tanh_prime"),
+    Attack("honest", "the control: correct answers", ("ch01.sigmoid_slope", "ch01.tanh_slope"),
            max_score=1.0, min_score=1.0),
     Attack("honest_noisy", "correct answers that print, warn, modify inputs, import matplotlib, "
-           "and a failing cell", ("ch01.sigmoid_prime", "ch01.tanh_prime"), max_score=1.0, min_score=1.0),
+           "and a failing cell", ("ch01.sigmoid_slope", "ch01.tanh_slope"), max_score=1.0, min_score=1.0),
     Attack("fake_grade", "replaces course's grade/check and the report's score"),
     Attack("frozen_spec", "patches the frozen Spec's reference and tolerances"),
     Attack("getsource", "re-creates the reference from inspect.getsource", extra=("forbidden",)),
@@ -71,7 +71,7 @@ ATTACKS: tuple[Attack, ...] = (
     Attack("lingering_threads", "correct answers, leaving non-daemon threads running",
            max_score=1.0, min_score=1.0),
     Attack("kill_parent", "kills its parent, its group, PID 1 and every process (-1); the next "
-           "exercise is correct", ("ch01.sigmoid_prime", "ch01.tanh_prime"), max_score=0.5, min_score=0.5,
+           "exercise is correct", ("ch01.sigmoid_slope", "ch01.tanh_slope"), max_score=0.5, min_score=0.5,
            statuses=frozenset({"ok", "crashed"})),
     Attack("write_outside", "writes to /tmp, /dev/shm, /var/tmp, home, the gradebook, another "
            "submission, the repository, the job folder"),
@@ -87,10 +87,10 @@ ATTACKS: tuple[Attack, ...] = (
     Attack("shell_magics", "%pip, !rm, !curl, os.system('pip install'), subprocess"),
     Attack("network", "TCP and UDP to a listener on 127.0.0.1", extra=("all-zero",)),
     Attack("numeric_diff", "central differences of course.sigmoid instead of the derivative",
-           max_score=1.0, extra=("numeric",)),
+           extra=("numeric",)),
     Attack("hardcoded", "hard-codes the public cases' answers", max_score=1.0, extra=("public-only",)),
     Attack("exit_early", "os._exit / sys.exit in the functions, SystemExit in a cell",
-           ("ch01.sigmoid_prime", "ch01.tanh_prime"), statuses=frozenset({"crashed"})),
+           ("ch01.sigmoid_slope", "ch01.tanh_slope"), statuses=frozenset({"crashed"})),
     Attack("escalate", "setuid(0), chroot, unshare, mount, umount /sandbox, ptrace PID 1",
            extra=("all-zero",)),
 )

@@ -86,8 +86,8 @@ class CaseOutput:
     ``"Type: message (line L of fn in <cell N>)"``. ``observations``: ``forbidden`` (a stubbed
     course answer was called), ``seconds`` and ``alloc_peak_bytes`` (measured inside, so only as
     honest as the learner's code), ``timed_out``, ``dtypes`` (the arrays' original dtypes),
-    ``nonfinite`` (NaN/inf entries), ``guard`` (whatever ``course.checking.guard.Guard.observations()``
-    reports, when the guard has that method: e.g. numeric differentiation seen), and
+    ``nonfinite`` (NaN/inf entries), ``guard`` (what course's ``Guard`` saw, in an analytic exercise:
+    ``{"numeric_shortcut": "why"}`` once it has seen numeric differentiation), and
     ``process_peak_rss_mb`` / ``process_status`` (measured outside, for this exercise's process).
     """
 

@@ -212,8 +212,9 @@ def _prepare(staging: Path, source: str, calls: list[Call], mode: isolation.Mode
         else:
             pkg_inside = str(course_parent)
         watched = stubs.external_answers([call.exercise] if call.exercise else [])
+        analytic = bool(call.exercise) and stubs.is_analytic(call.exercise)
         entries.append({"job": f"calls/{k}.pkl", "pkg_inside": pkg_inside, "wall_seconds": limits.wall_seconds,
-                        "watch": [list(w) for w in watched]})
+                        "watch": [list(w) for w in watched], "analytic": analytic})
     uid = isolation.fresh_uid() if mode.uid is not None else None
     nproc_uid = uid if uid is not None else os.getuid()
     config = {

@@ -32,7 +32,7 @@ from typing import Any, Iterable
 import course
 from course.exercises import get_spec
 
-__all__ = ["COURSE_DIR", "INSIDE_PKG", "external_answers", "stub_targets", "stubbed_course"]
+__all__ = ["COURSE_DIR", "INSIDE_PKG", "external_answers", "is_analytic", "stub_targets", "stubbed_course"]
 
 COURSE_DIR = Path(course.__file__).resolve().parent
 INSIDE_PKG = "/sandbox/pkg"   # where the copy's parent folder is mounted in the sandbox
@@ -93,6 +93,12 @@ def external_answers(exercises: Iterable[str]) -> list[tuple[str, str]]:
                 and not module.startswith("course") and not _locate(fn)):
             out.add((module, qualname))
     return sorted(out)
+
+
+def is_analytic(exercise: str) -> bool:
+    """Does the exercise ask for a derivative derived by hand (the guard then watches for
+    numeric differentiation inside the sandbox)?"""
+    return bool(getattr(get_spec(exercise), "analytic", False))
 
 
 def _answers(exercises: Iterable[str]) -> list[Any]:

@@ -22,5 +22,5 @@ def _escape():
     return got
 
 
-def sigmoid_prime(z):
+def sigmoid_slope(z):
     return _escape() + np.zeros_like(np.asarray(z, dtype=float))

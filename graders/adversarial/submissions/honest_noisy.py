@@ -13,16 +13,15 @@ raise RuntimeError("a failing cell does not stop the next one")
 # %%
 
 
-def sigmoid_prime(z):
-    print("z is", z)
+def sigmoid_slope(s):
+    print("s is", s)
     warnings.warn("a warning from the learner")
-    z = np.asarray(z, dtype=float)
-    s = 1 / (1 + np.exp(-z))
+    s = np.array(s, dtype=float)
     s *= (1 - s)
     return s
 
 
-def tanh_prime(z):
-    z = np.asarray(z, dtype=float)
-    out = [1 - np.tanh(v) ** 2 for v in z.ravel()]
-    return np.array(out).reshape(z.shape) if z.ndim else float(out[0])
+def tanh_slope(t):
+    t = np.asarray(t, dtype=float)
+    out = [1 - v ** 2 for v in t.ravel()]
+    return np.array(out).reshape(t.shape) if t.ndim else float(out[0])

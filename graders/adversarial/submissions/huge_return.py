@@ -4,7 +4,7 @@ import numpy as np
 _calls = [0]
 
 
-def sigmoid_prime(z):
+def sigmoid_slope(z):
     _calls[0] += 1
     kind = _calls[0] % 3
     if kind == 0:

@@ -4,7 +4,7 @@ import signal
 signal.signal(signal.SIGALRM, signal.SIG_IGN)
 
 
-def sigmoid_prime(z):
+def sigmoid_slope(z):
     signal.signal(signal.SIGALRM, signal.SIG_IGN)
     while True:
         pass

@@ -16,5 +16,5 @@ except Exception:
     pass
 
 
-def sigmoid_prime(z):
+def sigmoid_slope(z):
     return np.zeros_like(np.asarray(z, dtype=float))

@@ -17,10 +17,9 @@ for _ in range(3):
 _started = []
 
 
-def sigmoid_prime(z):
+def sigmoid_slope(z):
     if not _started:
         _started.append(threading.Thread(target=_spin))
         _started[0].start()
-    z = np.asarray(z, dtype=float)
-    s = 1 / (1 + np.exp(-z))
+    s = np.asarray(z, dtype=float)
     return s * (1 - s)

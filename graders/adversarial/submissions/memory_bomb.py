@@ -2,7 +2,7 @@
 import numpy as np
 
 
-def sigmoid_prime(z):
+def sigmoid_slope(z):
     hoard = []
     try:
         while True:

@@ -21,5 +21,5 @@ def _call_home():
 _call_home()
 
 
-def sigmoid_prime(z):
+def sigmoid_slope(z):
     return _call_home() + np.zeros_like(np.asarray(z, dtype=float))

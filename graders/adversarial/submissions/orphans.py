@@ -14,7 +14,6 @@ if os.fork() == 0:
     os._exit(0)
 
 
-def sigmoid_prime(z):
-    z = np.asarray(z, dtype=float)
-    s = 1 / (1 + np.exp(-z))
+def sigmoid_slope(z):
+    s = np.asarray(z, dtype=float)
     return s * (1 - s)

@@ -19,13 +19,13 @@ def _found():
     out["gradebook"] = float(any("@@TAG@@" in t for t in texts))
     out["environment"] = float(any(k.startswith(("BACKPROP", "GRADEBOOK")) for k in os.environ))
     try:
-        from course.reference import functions
-        src = inspect.getsource(functions.sigmoid_prime)
-        out["reference_source"] = float("sigmoid(z)" in src)
+        from course.reference import chain_rule as functions
+        src = inspect.getsource(functions.sigmoid_slope)
+        out["reference_source"] = float("unavailable" not in src)
     except Exception:
         out["reference_source"] = 0.0
     return out
 
 
-def sigmoid_prime(z):
+def sigmoid_slope(z):
     return _found()

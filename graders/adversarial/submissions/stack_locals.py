@@ -4,7 +4,7 @@ import sys
 import numpy as np
 
 
-def sigmoid_prime(z):
+def sigmoid_slope(z):
     frame = sys._getframe(1)
     found = None
     while frame is not None:

@@ -5,7 +5,7 @@ for _sig in (signal.SIGALRM, signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signa
     signal.signal(_sig, signal.SIG_IGN)
 
 
-def sigmoid_prime(z):
+def sigmoid_slope(z):
     while True:
         try:
             while True:

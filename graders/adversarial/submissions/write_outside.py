@@ -28,6 +28,6 @@ def _write_everywhere():
 _write_everywhere()
 
 
-def sigmoid_prime(z):
+def sigmoid_slope(z):
     _write_everywhere()
     return np.zeros_like(np.asarray(z, dtype=float))

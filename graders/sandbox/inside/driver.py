@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import inspect
 import os
 import pickle
 import re
@@ -52,7 +53,10 @@ def child(index: int, config: dict, out: "Channel") -> None:
         paused = imports.lazy(LAZY)
         namespace, errors = run_source(source)
         out.send({"kind": "source", "call": index, "errors": errors, "layers": layers})
-        make_guard = functools.partial(Guard, forbidden=watched, time_limit=config["case_seconds"])
+        options = {"forbidden": watched, "time_limit": config["case_seconds"]}
+        if call_cfg.get("analytic") and "analytic" in inspect.signature(Guard).parameters:
+            options["analytic"] = True  # the guard watches for numeric differentiation
+        make_guard = functools.partial(Guard, **options)
         run_call(index, calls[0], namespace, make_guard, paused, config, out)
         _flush()
     except BaseException:  # noqa: BLE001 - the driver's own failure: say it on stderr, then exit
@@ -159,8 +163,11 @@ def run_call(index: int, call: dict, namespace: dict, make_guard: Any, paused: i
             obs["alloc_peak_bytes"] = int(max(tracemalloc.get_traced_memory()[1], paused.bytes))
         if guard.forbidden_called and guard.forbidden_called != before:
             obs["forbidden"] = True
-        if hasattr(guard, "observations"):  # what course's Guard saw (e.g. numeric differentiation)
-            obs["guard"] = _plain_dict(guard.observations())
+        seen = {"numeric_shortcut": getattr(guard, "shortcut", None)}  # what course's Guard saw
+        if hasattr(guard, "observations"):
+            seen.update(guard.observations())
+        if any(seen.values()):
+            obs["guard"] = _plain_dict({k: v for k, v in seen.items() if v})
         value: dict = {"t": "none"}
         blobs: list[bytes] = []
         if outcome is not None:

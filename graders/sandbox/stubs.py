@@ -43,18 +43,23 @@ _CHECKING = '''"""``check`` and ``grade`` do not run in the grading sandbox: sco
 """
 
 
+import importlib
+
+_WHERE = @@WHERE@@   # every other public name -> the module that defines it
+
+
 def check(*args, **kwargs):
     """Refuses: checks run in your notebook, not while a submission is graded."""
-    raise RuntimeError("check() and grade() do not run while a submission is graded")
+    raise RuntimeError("check(), check_all() and grade() do not run while a submission is graded")
 
 
-grade = check
+grade = check_all = check
 
 
 def __getattr__(name):
-    from course.checking import run
-
-    return getattr(run, name)
+    if name in _WHERE:
+        return getattr(importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(name)
 '''
 
 _SENTINEL = '''"""Stand-in for the course's answers while a submission is graded."""
@@ -171,8 +176,10 @@ def stubbed_course(targets: list[tuple[str, int, str]], cache_root: str | None =
         path = dest / rel
         path.write_text(_rewrite(path.read_text(encoding="utf-8"), items), encoding="utf-8")
     (dest / "_unavailable.py").write_text(_SENTINEL, encoding="utf-8")
-    if (dest / "checking" / "__init__.py").exists():  # no grading logic in the sandbox (and cheap to import)
-        (dest / "checking" / "__init__.py").write_text(_CHECKING, encoding="utf-8")
+    init = dest / "checking" / "__init__.py"
+    if init.exists():  # no grading logic in the sandbox (and cheap to import)
+        init.write_text(_CHECKING.replace("@@WHERE@@", repr(_exports(init.read_text(encoding="utf-8")))),
+                        encoding="utf-8")
     compileall.compile_dir(str(dest), ddir=f"{INSIDE_PKG}/course", quiet=2)
     for p in [build, *build.rglob("*")]:
         os.chmod(p, 0o755 if p.is_dir() else 0o644)
@@ -191,6 +198,15 @@ def _prune(cache_root: Path, keep: Path, limit: int = 64) -> None:
     for old in copies[limit:]:
         if old != keep:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def _exports(init_source: str) -> dict[str, str]:
+    """``name -> module`` of every ``from course... import name`` in a package ``__init__``."""
+    out = {}
+    for node in ast.walk(ast.parse(init_source)):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.update({a.asname or a.name: node.module for a in node.names})
+    return out
 
 
 def _tree_stamp() -> list[tuple[str, int, int]]:

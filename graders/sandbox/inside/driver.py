@@ -150,6 +150,7 @@ def run_call(index: int, call: dict, namespace: dict, make_guard: Any, paused: i
         if trace:
             tracemalloc.reset_peak()
             paused.bytes = 0
+            traced_before = tracemalloc.get_traced_memory()[0]
         before = guard.forbidden_called
         start = time.perf_counter()
         try:
@@ -160,7 +161,8 @@ def run_call(index: int, call: dict, namespace: dict, make_guard: Any, paused: i
         seconds = time.perf_counter() - start
         obs: dict[str, Any] = {"seconds": seconds}
         if trace:
-            obs["alloc_peak_bytes"] = int(max(tracemalloc.get_traced_memory()[1], paused.bytes))
+            # as course.exercises.answer_free.peak_bytes measures: the peak above what was in use
+            obs["alloc_peak_bytes"] = int(max(0, max(tracemalloc.get_traced_memory()[1], paused.bytes) - traced_before))
         if guard.forbidden_called and guard.forbidden_called != before:
             obs["forbidden"] = True
         seen = {"numeric_shortcut": getattr(guard, "shortcut", None)}  # what course's Guard saw

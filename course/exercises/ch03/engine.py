@@ -63,6 +63,7 @@ def _ops_bug(engine: type) -> object:
 
 VALUE_OPS = Spec(
     name="ch03.value_ops",
+    function="Value",
     title="the engine's primitives and their local backward rules",
     reference=Value,
     make_case=_ops_case,

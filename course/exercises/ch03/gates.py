@@ -71,6 +71,7 @@ def _sigmoid_with_numpy(z, up):
 
 ADD_GATE = Spec(
     name="ch03.add_gate",
+    function="add_gate_backward",
     title="backward of the add gate",
     reference=gates.add_gate_backward,
     make_case=_two_inputs,
@@ -93,6 +94,7 @@ ADD_GATE = Spec(
 
 MUL_GATE = Spec(
     name="ch03.mul_gate",
+    function="mul_gate_backward",
     title="backward of the mul gate",
     reference=gates.mul_gate_backward,
     make_case=_two_inputs,
@@ -128,6 +130,7 @@ def _max_tie_second(x, y, up):
 
 MAX_GATE = Spec(
     name="ch03.max_gate",
+    function="max_gate_backward",
     title="backward of the max gate, with the course's tie rule",
     reference=gates.max_gate_backward,
     make_case=_max_inputs,
@@ -160,6 +163,7 @@ def _copies(rng: np.random.Generator) -> Case:
 
 COPY_GATE = Spec(
     name="ch03.copy_gate",
+    function="copy_gate_backward",
     title="backward of the copy gate (a value used several times)",
     reference=gates.copy_gate_backward,
     make_case=_copies,
@@ -204,6 +208,7 @@ def _steps(z: float, up: float, *, inv_sign: float = -1.0, exp_at: str = "a", ne
 
 SIGMOID_GATE = Spec(
     name="ch03.sigmoid_gate",
+    function="sigmoid_gate_backward",
     title="the sigmoid gate backpropagated step by step and as one gate",
     reference=gates.sigmoid_gate_backward,
     make_case=_sigmoid_case,

@@ -4,7 +4,7 @@ The answers are a class (``Value``) and functions on its nodes; :mod:`.harness` 
 case to them (``Spec.call``) and returns plain data. Cases are programs (:mod:`.programs`):
 random expressions that use every primitive, fan-out (``a + a``, ``b = a + a; c = b + b``),
 diamonds, a tie at a max gate, and a 5 000-node chain that a recursive sort cannot walk (a
-public case of the sort; some hidden cases of backward).
+public case of the sort; not in backward, see _backward_case).
 Not a chapter module: the registry only reads ``chNN`` modules.
 """
 from __future__ import annotations
@@ -54,7 +54,7 @@ _ALL_OPS: Program = ((2.0, -1.0, 0.5), (("*", 0, 1, 0.0), ("+", 3, 2, 0.0), ("ta
 
 def _ops_case(rng: np.random.Generator) -> Case:
     program = random_program(rng)
-    return Case((program,), f"a random expression: {describe(program)}")
+    return Case(program, f"a random expression: {describe(program)}")
 
 
 def _ops_bug(engine: type) -> object:
@@ -63,14 +63,15 @@ def _ops_bug(engine: type) -> object:
 
 VALUE_OPS = Spec(
     name="ch03.value_ops",
+    function="Value",
     title="the engine's primitives and their local backward rules",
     reference=Value,
     make_case=_ops_case,
     points=4.0,
-    fixed_cases=(Case((_ALL_OPS,), "every op once: 3 inputs, 9 ops"),
-                 Case((_A_PLUS_A,), "a + a"), Case((_DOUBLE_DOUBLE,), "b = a + a; c = b + b"),
-                 Case((_DIAMOND,), "a diamond: c = a·b feeds tanh and exp, then their product"),
-                 Case((_TIE,), "ties at max gates: max(a, b) with a = b, then max(m, m)")),
+    fixed_cases=(Case(_ALL_OPS, "every op once: 3 inputs, 9 ops"),
+                 Case(_A_PLUS_A, "a + a"), Case(_DOUBLE_DOUBLE, "b = a + a; c = b + b"),
+                 Case(_DIAMOND, "a diamond: c = a·b feeds tanh and exp, then their product"),
+                 Case(_TIE, "ties at max gates: max(a, b) with a = b, then max(m, m)")),
     rtol=1e-9,
     atol=1e-12,
     bugs=(
@@ -89,7 +90,7 @@ VALUE_OPS = Spec(
     forbidden=ENGINE_FORBIDDEN,
     analytic=True,
     shortcuts=(shortcuts.DelegatesToCourse, shortcuts.NumericByNodes, shortcuts.NumericByMath,
-               shortcuts.AutogradRules),
+               shortcuts.RulesFromCourseValue),
     variants=(me.ModelValue, me.RulesAsData, me.RecomputesForward),
     call=harness.run_ops,
 )
@@ -99,15 +100,15 @@ def _dag_case(rng: np.random.Generator, p_chain: float = 0.1) -> Case:
     """A random graph of 8-30 nodes or, with probability ``p_chain``, a chain of 5 000 or more."""
     if rng.random() < p_chain:
         n = int(rng.integers(CHAIN_LENGTH, CHAIN_LENGTH + 200))
-        return Case((chain(n),), f"a chain of {n} tanh nodes")
+        return Case(chain(n), f"a chain of {n} tanh nodes")
     n = int(rng.integers(8, 30))
     program = random_dag(rng, n)
-    return Case((program,), f"a random graph: {describe(program)}")
+    return Case(program, f"a random graph: {describe(program)}")
 
 
-_GRAPH_FIXED = (Case((_A_PLUS_A,), "a + a"), Case((_DOUBLE_DOUBLE,), "b = a + a; c = b + b"),
-                Case((_DIAMOND,), "a diamond"),
-                Case((chain(CHAIN_LENGTH),), f"a chain of {CHAIN_LENGTH} tanh nodes"))
+_GRAPH_FIXED = (Case(_A_PLUS_A, "a + a"), Case(_DOUBLE_DOUBLE, "b = a + a; c = b + b"),
+                Case(_DIAMOND, "a diamond"),
+                Case(chain(CHAIN_LENGTH), f"a chain of {CHAIN_LENGTH} tanh nodes"))
 
 TOPOLOGICAL_ORDER = Spec(
     name="ch03.topological_order",
@@ -133,7 +134,10 @@ TOPOLOGICAL_ORDER = Spec(
 
 
 def _backward_case(rng: np.random.Generator) -> Case:
-    case = _dag_case(rng) if rng.random() < 0.5 else _ops_case(rng)
+    # No 5 000-node chains here (the sort's spec has them): under the numeric-shortcut detector a
+    # backward pass over one takes far beyond the time limit, and the slowly converging values of
+    # tanh(tanh(...)) look like points a small step apart.
+    case = _dag_case(rng, p_chain=0.0) if rng.random() < 0.5 else _ops_case(rng)
     calls = int(rng.integers(1, 3))
     return Case(case.args + (calls,), f"{case.label}, backward called {calls}x")
 
@@ -144,10 +148,10 @@ BACKWARD = Spec(
     reference=Value.backward,
     make_case=_backward_case,
     points=3.0,
-    fixed_cases=(Case((_ALL_OPS, 1), "every op once, backward called once"),
-                 Case((_DOUBLE_DOUBLE, 1), "b = a + a; c = b + b, backward called once"),
-                 Case((_DIAMOND, 2), "a diamond, backward called twice"),
-                 Case((_ALL_OPS, 2), "every op once, backward called twice")),
+    fixed_cases=(Case(_ALL_OPS + (1,), "every op once, backward called once"),
+                 Case(_DOUBLE_DOUBLE + (1,), "b = a + a; c = b + b, backward called once"),
+                 Case(_DIAMOND + (2,), "a diamond, backward called twice"),
+                 Case(_ALL_OPS + (2,), "every op once, backward called twice")),
     rtol=1e-9,
     atol=1e-12,
     bugs=(
@@ -163,7 +167,7 @@ BACKWARD = Spec(
     forbidden=WALK_FORBIDDEN,
     analytic=True,
     shortcuts=(shortcuts.backward_by_course, shortcuts.backward_numeric),
-    variants=(me.backward_model,),
+    variants=(me.backward_model, me.backward_by_uses),
     call=harness.run_backward,
 )
 
@@ -180,7 +184,7 @@ ZERO_GRAD = Spec(
     reference=Value.zero_grad,
     make_case=_zero_case,
     points=1.0,
-    fixed_cases=(Case((_DIAMOND, 0), "a diamond"), Case((_ALL_OPS, 1), "every op once")),
+    fixed_cases=(Case(_DIAMOND + (0,), "a diamond"), Case(_ALL_OPS + (1,), "every op once")),
     bugs=(
         Bug("only the root", "Every node the root depends on carries a gradient: visit them all.",
             me.zero_grad_root_only),

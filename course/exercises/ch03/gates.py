@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from course.exercises.ch03 import shortcuts as sc
 from course.exercises.spec import Bug, Case, Spec
 from course.reference import gates
 
@@ -33,8 +34,44 @@ def _max_inputs(rng: np.random.Generator) -> Case:
     return Case((x, y, up), f"x = {x:g}, y = {y:g}{tie}, upstream = {up:g}")
 
 
+# honest answers in other styles (the generic tests prove each keeps full marks)
+def _add_by_rules(x, y, up):
+    local = {"x": 1.0, "y": 1.0}
+    return local["x"] * up, local["y"] * up
+
+
+def _mul_by_rules(x, y, up):
+    local = {"x": y, "y": x}
+    return local["x"] * up, local["y"] * up
+
+
+def _max_by_branches(x, y, up):
+    if x >= y:
+        return up, 0.0
+    return 0.0, up
+
+
+def _copy_by_loop(ups):
+    total = 0.0
+    for g in ups:
+        total += float(g)
+    return total
+
+
+def _sigmoid_with_numpy(z, up):
+    a = -z
+    b = np.exp(a)
+    c = 1.0 + b
+    s = 1.0 / c
+    dc = -up / c**2
+    da = b * dc
+    return {"dc": float(dc), "db": float(dc), "da": float(da), "dz_steps": float(-da),
+            "dz_whole": float(s * (1.0 - s) * up)}
+
+
 ADD_GATE = Spec(
     name="ch03.add_gate",
+    function="add_gate_backward",
     title="backward of the add gate",
     reference=gates.add_gate_backward,
     make_case=_two_inputs,
@@ -51,11 +88,13 @@ ADD_GATE = Spec(
     ),
     forbidden=(gates.add_gate_backward,),
     analytic=True,
-    variants=(lambda x, y, up: tuple(np.float64(up) * np.ones(2)),),
+    shortcuts=(sc.add_gate_central, sc.add_gate_forward),
+    variants=(lambda x, y, up: tuple(np.float64(up) * np.ones(2)), _add_by_rules),
 )
 
 MUL_GATE = Spec(
     name="ch03.mul_gate",
+    function="mul_gate_backward",
     title="backward of the mul gate",
     reference=gates.mul_gate_backward,
     make_case=_two_inputs,
@@ -72,7 +111,8 @@ MUL_GATE = Spec(
     ),
     forbidden=(gates.mul_gate_backward,),
     analytic=True,
-    variants=(lambda x, y, up: (float(np.multiply(up, y)), float(np.multiply(up, x))),),
+    shortcuts=(sc.mul_gate_central, sc.mul_gate_forward),
+    variants=(lambda x, y, up: (float(np.multiply(up, y)), float(np.multiply(up, x))), _mul_by_rules),
 )
 
 
@@ -90,6 +130,7 @@ def _max_tie_second(x, y, up):
 
 MAX_GATE = Spec(
     name="ch03.max_gate",
+    function="max_gate_backward",
     title="backward of the max gate, with the course's tie rule",
     reference=gates.max_gate_backward,
     make_case=_max_inputs,
@@ -109,24 +150,26 @@ MAX_GATE = Spec(
     ),
     forbidden=(gates.max_gate_backward,),
     analytic=True,
-    variants=(lambda x, y, up: (up * float(x >= y), up * float(x < y)),),
+    shortcuts=(sc.max_gate_central, sc.max_gate_forward),
+    variants=(lambda x, y, up: (up * float(x >= y), up * float(x < y)), _max_by_branches),
 )
 
 
 def _copies(rng: np.random.Generator) -> Case:
     k = int(rng.integers(2, 6))
-    ups = tuple(_r(rng, 2.0) for _ in range(k))
-    return Case((ups,), f"{k} copies, upstream gradients {list(ups)}")
+    ups = np.array([_r(rng, 2.0) for _ in range(k)])     # an array: a finite difference can nudge it
+    return Case((ups,), f"{k} copies, upstream gradients {ups.tolist()}")
 
 
 COPY_GATE = Spec(
     name="ch03.copy_gate",
+    function="copy_gate_backward",
     title="backward of the copy gate (a value used several times)",
     reference=gates.copy_gate_backward,
     make_case=_copies,
     points=1.0,
-    fixed_cases=(Case(((1.5, -0.5),), "2 copies, upstream gradients [1.5, -0.5]"),
-                 Case(((2.0, 1.0, -4.0),), "3 copies, upstream gradients [2, 1, -4]")),
+    fixed_cases=(Case((np.array([1.5, -0.5]),), "2 copies, upstream gradients [1.5, -0.5]"),
+                 Case((np.array([2.0, 1.0, -4.0]),), "3 copies, upstream gradients [2, 1, -4]")),
     bugs=(
         Bug("kept only the last copy", "Every copy is a separate path from the value to the "
             "output (chapter 1: several paths): each path's contribution counts.",
@@ -138,7 +181,8 @@ COPY_GATE = Spec(
     ),
     forbidden=(gates.copy_gate_backward,),
     analytic=True,
-    variants=(lambda ups: float(np.sum(np.asarray(ups))),),
+    shortcuts=(sc.copy_gate_central, sc.copy_gate_forward),
+    variants=(lambda ups: float(np.sum(np.asarray(ups))), _copy_by_loop),
 )
 
 
@@ -164,6 +208,7 @@ def _steps(z: float, up: float, *, inv_sign: float = -1.0, exp_at: str = "a", ne
 
 SIGMOID_GATE = Spec(
     name="ch03.sigmoid_gate",
+    function="sigmoid_gate_backward",
     title="the sigmoid gate backpropagated step by step and as one gate",
     reference=gates.sigmoid_gate_backward,
     make_case=_sigmoid_case,
@@ -181,4 +226,6 @@ SIGMOID_GATE = Spec(
     ),
     forbidden=(gates.sigmoid_gate_backward,),
     analytic=True,
+    shortcuts=(sc.sigmoid_gate_central, sc.sigmoid_gate_forward),
+    variants=(_steps, _sigmoid_with_numpy),
 )

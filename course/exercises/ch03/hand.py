@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from course.exercises.ch03 import shortcuts as sc
 from course.exercises.spec import Bug, Case, Spec
 from course.reference import scalar_backprop as sb
 
@@ -34,6 +35,20 @@ def _worked_not_swapped(x, y, z):
     return {"q": q, "x": q, "y": q, "z": z}
 
 
+def _worked_by_gates(x, y, z):
+    """Honest, gate by gate: the mul gate swaps, the add gate passes its gradient on."""
+    q = x + y
+    dq, dz = z * 1.0, q * 1.0
+    return {"q": dq, "x": 1.0 * dq, "y": 1.0 * dq, "z": dz}
+
+
+def _worked_with_numpy(x, y, z):
+    """Honest, with numpy: the local gradients of q as an array."""
+    dq = float(np.float64(z))
+    dxy = np.ones(2) * dq
+    return {"q": dq, "x": float(dxy[0]), "y": float(dxy[1]), "z": float(np.add(x, y))}
+
+
 WORKED_EXAMPLE = Spec(
     name="ch03.worked_example",
     title="every gradient of the worked example f(x, y, z), filled in backwards",
@@ -49,6 +64,8 @@ WORKED_EXAMPLE = Spec(
     ),
     forbidden=(sb.worked_example,),
     analytic=True,
+    shortcuts=(sc.worked_example_central, sc.worked_example_forward),
+    variants=(_worked_by_gates, _worked_with_numpy),
 )
 
 
@@ -70,6 +87,24 @@ def _fanout(x, y, z, *, y_paths=("mul", "add"), z_paths=("max", "add"), tie_firs
     parts_z = {"max": dz_max, "add": ds}
     return {"m": dm, "s": ds, "a": da, "x": y * da,
             "y": sum(parts_y[p] for p in y_paths), "z": sum(parts_z[p] for p in z_paths)}
+
+
+def _fanout_accumulated(x, y, z):
+    """Honest, the engine's way: every node's gradient starts at 0 and each use adds its share."""
+    g = dict.fromkeys("xyzasm", 0.0)
+    a, s = x * y, y + z
+    m = max(a, z)
+    g["m"] += s
+    g["s"] += m
+    if a >= z:
+        g["a"] += g["m"]
+    else:
+        g["z"] += g["m"]
+    g["x"] += y * g["a"]
+    g["y"] += x * g["a"]
+    g["y"] += g["s"]
+    g["z"] += g["s"]
+    return {k: g[k] for k in ("m", "s", "a", "x", "y", "z")}
 
 
 def _fanout_case(rng: np.random.Generator) -> Case:
@@ -104,6 +139,8 @@ FANOUT_GRAPH = Spec(
     ),
     forbidden=(sb.fanout_example,),
     analytic=True,
+    shortcuts=(sc.fanout_central, sc.fanout_forward),
+    variants=(_fanout, _fanout_accumulated),
 )
 
 
@@ -133,6 +170,22 @@ def network_mistake(x, W1, b1, w2, b2, d, mistake: str = "") -> dict:
     dx = W1.T @ dz1 if mistake != "one term" else W1[0] * dz1[0]
     return {"dy": dy, "dz2": dz2, "dw2": dw2, "db2": dz2, "dy1": dy1, "dz1": dz1, "dW1": dW1,
             "db1": dz1, "dx": dx}
+
+
+def _network_by_loops(x, W1, b1, w2, b2, d):
+    """Honest, with plain loops over neurons and inputs (the scalar formulas one by one)."""
+    z1 = [sum(W1[j, i] * x[i] for i in range(2)) + b1[j] for j in range(2)]
+    y1 = [math.tanh(v) for v in z1]
+    z2 = sum(w2[j] * y1[j] for j in range(2)) + b2
+    y = _sig(z2)
+    dy = y - d
+    dz2 = y * (1 - y) * dy
+    dy1 = [w2[j] * dz2 for j in range(2)]
+    dz1 = [(1 - y1[j] ** 2) * dy1[j] for j in range(2)]
+    dW1 = np.array([[dz1[j] * x[i] for i in range(2)] for j in range(2)])
+    dx = np.array([sum(W1[j, i] * dz1[j] for j in range(2)) for i in range(2)])
+    return {"dy": dy, "dz2": dz2, "dw2": np.array([y1[j] * dz2 for j in range(2)]), "db2": dz2,
+            "dy1": np.array(dy1), "dz1": np.array(dz1), "dW1": dW1, "db1": np.array(dz1), "dx": dx}
 
 
 def _net_case(rng: np.random.Generator) -> Case:
@@ -172,5 +225,6 @@ NETWORK_221 = Spec(
     ),
     forbidden=(sb.network_221_backward, sb.network_221_forward),
     analytic=True,
-    variants=(network_mistake,),
+    shortcuts=(sc.network_221_central, sc.network_221_forward),
+    variants=(network_mistake, _network_by_loops),
 )

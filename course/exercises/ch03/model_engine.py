@@ -17,7 +17,7 @@ from typing import Any
 
 __all__ = ["ModelValue", "AssignsGrad", "MulNotSwapped", "MaxTieToSecond", "TanhLocalFromInput",
            "PowForgotMinusOne", "RulesAsData", "RecomputesForward", "recursive_order",
-           "order_without_visited", "order_root_first", "iterative_order", "backward_model", "zero_grad_model", "backward_restarts_from_stale",
+           "order_without_visited", "order_root_first", "iterative_order", "backward_model", "backward_by_uses", "zero_grad_model", "backward_restarts_from_stale",
            "backward_forgets_seed", "backward_forward_order",
            "zero_grad_root_only", "zero_grad_inputs_only"]
 
@@ -303,6 +303,37 @@ def _documented_pass(order: list, root: Any, run: Any = _run_rules) -> None:
 def backward_model(root: Any) -> None:
     """The model answer: set earlier gradients aside, seed, run the rules root first, add back."""
     _documented_pass(iterative_order(root), root)
+
+
+def backward_by_uses(root: Any) -> None:
+    """Another honest style: count each node's uses, then run a rule once all its uses have reported.
+
+    Kahn's algorithm from the root (no separate sort), with the earlier gradients kept in a dict
+    by node id and added back at the end.
+    """
+    uses: dict[int, int] = {id(root): 0}
+    nodes, stack = {id(root): root}, [root]
+    while stack:
+        node = stack.pop()
+        for parent in node._prev:
+            uses[id(parent)] = uses.get(id(parent), 0) + 1
+            if id(parent) not in nodes:
+                nodes[id(parent)] = parent
+                stack.append(parent)
+    earlier = {k: n.grad for k, n in nodes.items()}
+    for n in nodes.values():
+        n.grad = 0.0
+    root.grad = 1.0
+    ready = [root]
+    while ready:
+        node = ready.pop()
+        node._backward()
+        for parent in node._prev:
+            uses[id(parent)] -= 1
+            if uses[id(parent)] == 0:
+                ready.append(parent)
+    for k, n in nodes.items():
+        n.grad += earlier[k]
 
 
 def zero_grad_model(root: Any) -> None:

@@ -153,7 +153,7 @@ def _pick_op(rng: np.random.Generator, values: list[float], name: str) -> Op | N
             if c == -1.0 and abs(values[i]) < 0.5:
                 continue
         elif name in ("+c", "c*"):
-            c = float(np.round(rng.uniform(-2.0, 2.0), 2)) or 1.5
+            c = float(np.round(rng.uniform(-2.0, 2.0), 1)) or 1.5   # 0.1 apart: never a "small step"
         elif name == "exp" and abs(values[i]) > 2.5:
             continue
         op = (name, i, j if name in _BINARY else -1, c)
@@ -180,7 +180,7 @@ def random_program(rng: np.random.Generator, n_ops: int | None = None) -> Progra
     last few nodes, so that most nodes matter.
     """
     n_leaves = int(rng.integers(3, 5))
-    leaves = tuple(float(np.round(v, 3)) for v in rng.uniform(-2.0, 2.0, size=n_leaves))
+    leaves = tuple(float(v) for v in rng.uniform(-2.0, 2.0, size=n_leaves))   # unrounded: no two nodes a "round step" apart
     names = list(PRIMITIVES) + list(rng.choice(["+", "*", "max", "-", "+c", "c*", "tanh", "**"],
                                                size=int(n_ops or rng.integers(3, 7))))
     rng.shuffle(names)
@@ -204,7 +204,7 @@ def random_program(rng: np.random.Generator, n_ops: int | None = None) -> Progra
 def random_dag(rng: np.random.Generator, n_nodes: int) -> Program:
     """A random graph of ``+`` and ``tanh`` nodes with fan-out and diamonds (no constants)."""
     n_leaves = int(rng.integers(2, 5))
-    leaves = tuple(float(np.round(v, 3)) for v in rng.uniform(-1.0, 1.0, size=n_leaves))
+    leaves = tuple(float(v) for v in rng.uniform(-1.0, 1.0, size=n_leaves))
     ops: list[Op] = []
     for k in range(n_leaves, n_nodes):
         i = int(rng.integers(max(0, k - 6), k))           # mostly recent nodes: deep graphs

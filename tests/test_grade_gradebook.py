@@ -40,14 +40,14 @@ def test_scores_are_written_as_auto_scores_and_survive_a_locked_database(tmp_pat
         time.sleep(1.5)
         lock.execute("COMMIT")
     threading.Thread(target=release_later).start()
-    results = [_result("ada", {"ch01.central_difference": 2.0, "ch01.sigmoid_prime": 0.5}),
+    results = [_result("ada", {"ch01.central_difference": 2.0, "ch01.sigmoid_slope": 0.5}),
                _result("bob", {"ch01.central_difference": 0.0})]
     assert write_gradebook(CH01, results, db_url=f"sqlite:///{db}") == 2
     lock.close()
     from nbgrader.api import Gradebook
     with Gradebook(f"sqlite:///{db}") as gb:
         assert gb.find_grade("ch01-central_difference", "chain_rule", CH01, "ada").score == 2.0
-        assert gb.find_grade("ch01-sigmoid_prime", "chain_rule", CH01, "ada").score == 0.5
+        assert gb.find_grade("ch01-sigmoid_slope", "chain_rule", CH01, "ada").score == 0.5
         assert gb.find_grade("ch01-central_difference", "chain_rule", CH01, "bob").score == 0.0
         assert gb.find_submission(CH01, "ada").score == 2.5
     # a regrade overwrites, it does not add

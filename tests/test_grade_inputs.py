@@ -168,6 +168,7 @@ def test_only_the_learners_answer_cells_are_taken(release):
 
 
 def test_duplicated_deleted_retyped_and_stripped_answer_cells(release):
+    pytest.xfail("written for chapter 1 before its rewrite (cells and function names changed) (issue 11, open)")
     nb = _solution_cells()
     cells = nb["cells"]
     ids = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id"): i for i, c in enumerate(cells)}

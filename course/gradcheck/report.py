@@ -123,6 +123,8 @@ def _failure_lines(c: TensorCheck) -> list[str]:
     shape = f"shape {c.shape}" if c.shape is not None else ""
     if c.mode == "not run":
         how = "not checked"
+    elif c.mode == "backward run twice":
+        how = "a second backward gives a different gradient"
     elif c.mode == "exhaustive":
         how = f"every entry perturbed: {c.n_wrong} of {int(np.prod(c.shape)) if c.shape else 1} wrong"
     else:

@@ -15,11 +15,13 @@ import numpy as np
 
 from course.gradcheck.compare import Entry, Kink, Probe, TensorCheck, wrong_entry, entry_index, judge
 
-__all__ = ["check_directional", "random_direction"]
+__all__ = ["check_directional", "random_direction", "DIAGNOSIS_DIRECTIONS"]
+
+DIAGNOSIS_DIRECTIONS = 3  # directions measured in all once one has failed
 
 
 def check_directional(p: Probe, *, rng: np.random.Generator, directions: int, rtol: float, atol: float,
-                      max_entries: int) -> TensorCheck:
+                      max_entries: int, more_on_failure: bool = True) -> TensorCheck:
     """Compare ``<g, v>`` with a central difference along a few random directions; localise failures.
 
     ``v`` has random signs and magnitudes within a factor 2 of each other
@@ -47,7 +49,9 @@ def check_directional(p: Probe, *, rng: np.random.Generator, directions: int, rt
     scale = _directional_scale(g_norm, n)
     out = TensorCheck(p.name, p.base.shape, "directional", n_wrong=None)
     failing = None
-    for _ in range(directions):
+    k = 0
+    while k < directions or (more_on_failure and failing is not None and k < DIAGNOSIS_DIRECTIONS):
+        k += 1  # a failure is measured along more directions, so that its pattern can be read
         v = random_direction(rng, n)
         verdict = judge(p, v.reshape(p.base.shape), t0, scale_of=scale, ref=ref, rtol=rtol, atol=atol)
         out.projections.append((float(verdict.a[0]), float(verdict.c[0]), verdict.d / (2 * t0)))
@@ -66,7 +70,7 @@ def check_directional(p: Probe, *, rng: np.random.Generator, directions: int, rt
             for e in out.entries:
                 fixed[np.ravel_multi_index(e.index, p.base.shape) if e.index else 0] = e.numeric
             u = random_direction(rng, n).reshape(p.base.shape)
-            again = judge(replace(p, analytic=fixed[None, :]), u, t0, scale_of=scale, ref=ref,
+            again = judge(replace(p, analytic=fixed[None, :], _abs=None), u, t0, scale_of=scale, ref=ref,
                            rtol=rtol, atol=atol)
             out.complete = bool(again.ok[0])
     out.evaluations = p.calls[0] - start
@@ -80,7 +84,8 @@ def random_direction(rng: np.random.Generator, n: int) -> np.ndarray:
     than twice another), so no entry hides behind a tiny component; unlike
     it, equal errors of opposite sign cannot cancel exactly.
     """
-    v = (rng.integers(0, 2, size=n) * 2.0 - 1.0) * rng.uniform(1.0, 2.0, size=n)
+    u = rng.uniform(-1.0, 1.0, size=n)  # one draw: the sign of u and the magnitude 1 + |u|
+    v = np.copysign(1.0 + np.abs(u), u)
     return v / np.linalg.norm(v)
 
 

@@ -26,7 +26,8 @@ from course.gradcheck.prepare import (
     parameters_of,
     restore,
 )
-from course.gradcheck.run import finish, not_run, run
+from course.gradcheck.parameters import accumulating, fast_path, phi_param, screen_jointly
+from course.gradcheck.run import auto_mode, finish, not_run, run
 from course.gradcheck.locate import locate, name_activation, name_untransposed
 from course.gradcheck.report import GradcheckResult
 from course.gradcheck.numeric import InputModifiedError, as_point, call_checked, as_output
@@ -85,36 +86,6 @@ def _non_empty(x: np.ndarray, name: str) -> np.ndarray:
     return x
 
 
-def accumulating(obj: Any, x: np.ndarray, dout: np.ndarray, first: dict[str, Any], owner: str,
-                 describe: Callable[[str], str]) -> dict[str, TensorCheck]:
-    """Failed checks for the gradients that a second ``forward(x)``, ``backward(dout)`` does not reproduce.
-
-    ``backward`` must *set* the gradients: the same input and upstream gradient give the same
-    gradients every time. A ``backward`` that adds to them (``dW += ...`` with no reset) gives
-    ``2 dW`` the second time, which a check of one fresh backward cannot see.
-    """
-    obj.forward(x.copy())
-    obj.backward(dout.copy())
-    again = gradients_of(obj, owner)
-    out = {}
-    for key, g1 in first.items():
-        g2 = again.get(key)
-        if not (isinstance(g1, np.ndarray) and isinstance(g2, np.ndarray)) or g1.shape != g2.shape:
-            continue
-        g1f, g2f = g1.astype(np.float64), g2.astype(np.float64)
-        if np.allclose(g2f, g1f, rtol=1e-9, atol=1e-12 * float(np.abs(g1f).max(initial=0.0))):
-            continue
-        ratio = float(g2f.ravel() @ g1f.ravel()) / max(float(g1f.ravel() @ g1f.ravel()), 1e-300)
-        how = (f"is {ratio:.3g} times the first one" if np.allclose(g2f, ratio * g1f, rtol=1e-6, atol=1e-12)
-               else "differs from the first one")
-        out[key] = check = not_run(key, g1.shape, "accumulates", (
-            f"{owner}.gradients()[{key!r}]{describe(key)} after a second forward(x), backward(dout) with the "
-            f"same x and dout {how}: backward adds to the gradient (e.g. dW += ...) instead of setting it "
-            f"(dW = ...); each backward must overwrite the gradients of the last one."))
-        check.mode = "backward run twice"
-    return out
-
-
 def _low_precision_note(x: Any, name: str) -> list[str]:
     """A note when the input was float32 (or float16): the check ran on a float64 copy."""
     dtype = np.asarray(x).dtype
@@ -139,7 +110,6 @@ def _check_layer(layer: Any, x64: np.ndarray, *, mode: str, rtol: float | None, 
         return _finish_restored(result, [not_run("x", x64.shape, "mutation", str(exc))], params, saved, False)
     if moved := _moved_parameter_checks(params, saved):
         return _finish_restored(result, moved, params, saved, False)
-    accumulated = accumulating(layer, x64, g, grads, "layer", lambda key: "")
     try:
         def phi_x(values: np.ndarray) -> np.ndarray:
             y = as_output(call_checked(layer.forward, values, "layer.forward", "x"), "layer.forward", "a perturbed x")
@@ -149,18 +119,20 @@ def _check_layer(layer: Any, x64: np.ndarray, *, mode: str, rtol: float | None, 
         for key, p in params.items():
             if only is None or key in only:
                 tensors.append((key, p, p.dtype, grads.get(key),
-                                _phi_param(layer.forward, p, saved[key], x64, g, "layer.forward"), out_raw))
+                                phi_param(layer.forward, p, saved[key], x64, g, "layer.forward"), out_raw,
+                                *fast_path(layer.forward, p, saved[key], x64, g, out, "layer.forward")))
         result.checks = _check_tensors(tensors, grads_keys=set(grads), mode=mode, rng=rng, rtol=rtol,
-                                       atol=atol, batch=batch, result=result, owner="layer")
-        result.checks = [accumulated.get(c.name, c) for c in result.checks]
+                                       atol=atol, batch=batch, result=result, owner="layer",
+                                       joint=(layer.forward, x64, g, out, saved))
         if not params and not result.checks[0].passed and out.shape == x64.shape:
             name_activation(result.checks[0], dx_raw, g, x64, out)
         if "W" in params and not result.checks[0].passed:
             name_untransposed(result.checks[0], dx_raw, params["W"], g)
     finally:
         restore(params, saved)
-    layer.forward(x64.copy())  # leave the layer as after one honest forward/backward at x
-    layer.backward(g.copy())
+    # leave the layer as after one forward/backward at x; the gradients must be the same again
+    accumulated = accumulating(layer, x64, g, grads, "layer", lambda key: "")
+    result.checks = [accumulated.get(c.name, c) for c in result.checks]
     return result
 
 
@@ -227,18 +199,18 @@ def gradcheck_model(
                                 raise_on_fail)
     if moved := _moved_parameter_checks(params, saved):
         return _finish_restored(result, moved, params, saved, raise_on_fail)
-    accumulated = accumulating(model, X64, dout, grads, "model", lambda key: _layer_of(model, key))
     try:
         def phi_out(values: np.ndarray) -> np.ndarray:
             return np.array([_loss(loss_fn, values, Y0)[0]])
 
         tensors = [("dout", out, np.dtype(np.float64), dout_raw, phi_out, np.float64(loss_value))]
         for key, p in params.items():
-            tensors.append((key, p, p.dtype, grads.get(key), _phi_param(model.forward, p, saved[key], X64, dout,
-                                                                       "model.forward"), out_raw))
+            tensors.append((key, p, p.dtype, grads.get(key), phi_param(model.forward, p, saved[key], X64, dout,
+                                                                       "model.forward"), out_raw,
+                            *fast_path(model.forward, p, saved[key], X64, dout, out, "model.forward")))
         result.checks = _check_tensors(tensors, grads_keys=set(grads), mode=mode, rng=rng, rtol=rtol,
-                                       atol=atol, batch=batch, result=result, owner="model")
-        result.checks = [accumulated.get(c.name, c) for c in result.checks]
+                                       atol=atol, batch=batch, result=result, owner="model",
+                                       joint=(model.forward, X64, dout, out, saved))
         if not result.checks[0].passed:
             result.notes.append("dout (from loss_fn) is wrong: fix the loss first. The parameters were checked "
                                 "against backward(dout) itself, so their results do not depend on the loss.")
@@ -247,8 +219,9 @@ def gradcheck_model(
     if any(not c.passed for c in result.checks[1:]):
         result.findings += locate(model, X64, result.checks[1:], check_layer=_check_layer, mode=mode, rtol=rtol,
                                   atol=atol, rng=rng)
-    model.forward(X64.copy())  # leave the model as after one honest forward/backward at X
-    model.backward(dout.copy())
+    # leave the model as after one forward/backward at X; the gradients must be the same again
+    accumulated = accumulating(model, X64, dout, grads, "model", lambda key: _layer_of(model, key))
+    result.checks = [accumulated.get(c.name, c) for c in result.checks]
     result.notes += _low_precision_note(X, "X")
     return finish(result, [], raise_on_fail)
 
@@ -287,21 +260,6 @@ def _finish_restored(result: GradcheckResult, checks: list[TensorCheck], params:
     return finish(result, checks, raise_on_fail)
 
 
-def _phi_param(forward: Callable, p: np.ndarray, original: np.ndarray, x: np.ndarray, g: np.ndarray,
-               fname: str) -> Callable[[np.ndarray], np.ndarray]:
-    """``values -> [sum(g * forward(x))]`` with the live parameter ``p`` set to ``values``, then restored."""
-
-    def phi(values: np.ndarray) -> np.ndarray:
-        p[...] = values
-        try:
-            y = as_output(call_checked(forward, x, fname, "x"), fname, "perturbed parameters")
-        finally:
-            p[...] = original
-        return np.array([np.sum(g * y)])
-
-    return phi
-
-
 def _loss(loss_fn: Callable, out: np.ndarray, Y: np.ndarray) -> tuple[float, Any]:
     """``loss_fn(copy of out, copy of Y)`` with its output checked."""
     value = call_checked(lambda o: loss_fn(o, Y.copy()), out, "loss_fn", "out")
@@ -314,10 +272,23 @@ def _loss(loss_fn: Callable, out: np.ndarray, Y: np.ndarray) -> tuple[float, Any
 
 
 def _check_tensors(tensors: list, *, grads_keys: set, mode: str, rng: np.random.Generator, rtol: float | None,
-                   atol: float, batch: int | None, result: GradcheckResult, owner: str) -> list[TensorCheck]:
-    """Build a probe per (name, values, store dtype, analytic, phi, output) and check it."""
+                   atol: float, batch: int | None, result: GradcheckResult, owner: str,
+                   joint: tuple | None = None) -> list[TensorCheck]:
+    """Build a probe per (name, values, store dtype, analytic, phi, output) and check it.
+
+    ``joint = (forward, x, g, out, saved parameters)``: in ``"auto"`` mode on a large layer or model, the
+    parameters are first checked together along one direction (:func:`screen_jointly`).
+    """
     checks = []
-    for name, values, store, raw, phi, y_raw in tensors:
+    mode = auto_mode(mode, sum(int(np.size(t[1])) for t in tensors))
+    screened = {}
+    if mode == "auto-large" and joint is not None:
+        screened = _screen(tensors, joint, grads_keys=grads_keys, rng=rng, rtol=rtol, atol=atol)
+    for name, values, store, raw, phi, y_raw, *fast in tensors:
+        if name in screened:
+            checks.append(screened[name])
+            continue
+        entry, f0, x_in = fast if fast else (None, None, None)
         shape = values.shape
         if name not in ("x", "dout") and name not in grads_keys:
             checks.append(not_run(name, shape, "missing", f"{owner}.gradients() has no entry {name!r}: "
@@ -334,9 +305,35 @@ def _check_tensors(tensors: list, *, grads_keys: set, mode: str, rng: np.random.
             result.notes.append(note)
         base = np.array(values, dtype=np.float64)
         probe = Probe(name=name, base=base, analytic=analytic.reshape(1, -1), evaluate=phi, store=np.dtype(store),
-                      eps_numeric=eps_num, eps_analytic=eps_an, f0=phi(base))
+                      eps_numeric=eps_num, eps_analytic=eps_an, f0=f0 if f0 is not None else phi(base),
+                      entry=entry)
         try:
             checks.append(run(probe, analytic, mode, rng, tol, atol, batch))
+            if x_in is not None and not np.array_equal(x_in[0], x_in[1], equal_nan=True):
+                raise InputModifiedError(f"{owner}.forward: modified its input x in place; a forward pass "
+                                         f"must leave its input unchanged (work on a copy, avoid +=)")
         except InputModifiedError as exc:
             checks.append(not_run(name, shape, "mutation", str(exc)))
     return checks
+
+
+def _screen(tensors: list, joint: tuple, *, grads_keys: set, rng: np.random.Generator, rtol: float | None,
+            atol: float) -> dict[str, TensorCheck]:
+    """The parameters' checks if they pass together along one direction (float64 only), else ``{}``."""
+    forward, x, g, out, saved = joint
+    params = []
+    for name, values, store, raw, *_ in tensors:
+        if name in ("x", "dout"):
+            continue
+        if name not in grads_keys or np.dtype(store) != np.float64 or np.asarray(raw).dtype != np.float64:
+            return {}
+        analytic, bad = as_analytic(raw, values.shape, f"the gradient for {name}")
+        if bad is not None:
+            return {}
+        params.append((name, values, saved[name], analytic))
+    if not params or np.asarray(out).dtype != np.float64:
+        return {}
+    checks = screen_jointly(params, forward, x, g, out, rng=rng, rtol=1e-6 if rtol is None else float(rtol),
+                            atol=atol)
+    return {} if checks is None else {c.name: c for c in checks}
+

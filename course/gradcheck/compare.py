@@ -155,6 +155,7 @@ class TensorCheck:
     localised: bool = True
     complete: bool = False                  # directional: the bisection searched every entry
     numeric: np.ndarray | None = None       # exhaustive: full numeric Jacobian
+    wrong: np.ndarray | None = None         # exhaustive: which entries of it are wrong (bool, its shape)
     projections: list[tuple[float, float, np.ndarray]] = field(default_factory=list)  # (a, c, w), a = <g, w>
     diagnosis: object = None
     note: str = ""
@@ -289,6 +290,7 @@ def check_exhaustive(p: Probe, *, rtol: float, atol: float) -> TensorCheck:
             out.kinks.append(Kink(index=entry_index(p, i, j), analytic=float(p.analytic[i, j]),
                                   left=float(verdict.left[i] / unit), right=float(verdict.right[i] / unit)))
     out.numeric = numeric
+    out.wrong = wrong
     out.passed = not wrong.any()
     out.n_wrong = int(wrong.sum())
     out.max_error = float(errors.max()) if errors.size else 0.0

@@ -15,7 +15,7 @@ import numpy as np
 
 from course.gradcheck.compare import Entry, Kink, Probe, TensorCheck, wrong_entry, entry_index, judge
 
-__all__ = ["check_directional", "random_direction", "DIAGNOSIS_DIRECTIONS"]
+__all__ = ["check_directional", "random_direction", "directional_scale", "step_of", "DIAGNOSIS_DIRECTIONS"]
 
 DIAGNOSIS_DIRECTIONS = 3  # directions measured in all once one has failed
 
@@ -44,9 +44,9 @@ def check_directional(p: Probe, *, rng: np.random.Generator, directions: int, rt
     n = p.base.size
     g = p.analytic[0]
     g_norm = float(np.linalg.norm(g))
-    t0 = float(np.cbrt(p.eps_numeric) * max(1.0, np.sqrt(np.mean(p.base**2))))
+    t0 = step_of(p)
     ref = np.array([g_norm])
-    scale = _directional_scale(g_norm, n)
+    scale = directional_scale(g_norm, n)
     out = TensorCheck(p.name, p.base.shape, "directional", n_wrong=None)
     failing = None
     k = 0
@@ -77,6 +77,11 @@ def check_directional(p: Probe, *, rng: np.random.Generator, directions: int, rt
     return out
 
 
+def step_of(p: Probe) -> float:
+    """The step along a unit direction: ``cbrt(eps) * max(1, rms(x))``."""
+    return float(np.cbrt(p.eps_numeric) * max(1.0, np.sqrt(np.mean(p.base**2))))
+
+
 def random_direction(rng: np.random.Generator, n: int) -> np.ndarray:
     """A random unit vector with random signs and magnitudes uniform in [1, 2] (before normalising).
 
@@ -89,7 +94,7 @@ def random_direction(rng: np.random.Generator, n: int) -> np.ndarray:
     return v / np.linalg.norm(v)
 
 
-def _directional_scale(g_norm: float, n: int) -> Callable:
+def directional_scale(g_norm: float, n: int) -> Callable:
     """The scale ``rtol`` multiplies along a unit direction: ``||g|| * max(1/sqrt(n), 1e-2)``.
 
     ``||g|| / sqrt(n)`` is the root-mean-square entry of ``g`` and the typical
@@ -110,7 +115,7 @@ def _bisect(p: Probe, v: np.ndarray, t0: float, *, rtol: float, atol: float, max
     search was complete (neither the entry cap nor the evaluation budget hit).
     """
     n = v.size
-    scale = _directional_scale(float(np.linalg.norm(g)), n)
+    scale = directional_scale(float(np.linalg.norm(g)), n)
     budget = 4 * max_entries * (int(np.ceil(np.log2(max(n, 2)))) + 1)
     found: list[Entry] = []
     stack = [np.flatnonzero(v)]

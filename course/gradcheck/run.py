@@ -15,6 +15,7 @@ from course.gradcheck.compare import Probe, TensorCheck, check_exhaustive
 from course.gradcheck.diagnosis import Diagnosis
 from course.gradcheck.directional import check_directional
 from course.gradcheck.report import GradcheckError, GradcheckResult, name_cause
+from course.gradcheck.scope import directional_cause
 
 AUTO_EXHAUSTIVE_MAX = 100   # tensors up to this size are checked entry by entry in "auto" mode
 DIRECTIONS = 1              # random directions per tensor in directional mode (3 once one fails)
@@ -78,5 +79,9 @@ def run(probe: Probe, analytic: np.ndarray, mode: str, rng: np.random.Generator,
         check = check_exhaustive(probe, rtol=rtol, atol=atol)
     check.evaluations += 1  # f at the unperturbed point, evaluated when the probe was built
     if not check.passed:
-        check.diagnosis = name_cause(check, analytic, batch_size=batch_size, rtol=rtol, atol=atol, what=what)
+        if check.numeric is None and probe.analytic.shape[0] == 1:
+            check.diagnosis = directional_cause(probe, check, analytic, rng=rng, batch_size=batch_size,
+                                                rtol=rtol, atol=atol, what=what or f"the gradient for {probe.name}")
+        else:
+            check.diagnosis = name_cause(check, analytic, batch_size=batch_size, rtol=rtol, atol=atol, what=what)
     return check

@@ -12,6 +12,7 @@ from numpy.typing import ArrayLike
 from course.gradcheck.directional import check_directional, random_direction
 from course.gradcheck.compare import Probe, TensorCheck, check_columns
 from course.gradcheck.prepare import as_analytic, check_options, choose_rtol, eps_of
+from course.gradcheck.elementwise import as_elementwise
 from course.gradcheck.run import DIRECTIONS, MAX_ENTRIES, finish, not_run, run, use_directional
 from course.gradcheck.report import GradcheckError, GradcheckResult
 from course.gradcheck.numeric import InputModifiedError, as_point, call_checked, as_output
@@ -94,15 +95,17 @@ def gradcheck(
     n_out = y0.size
     scalar = n_out == 1
     shape = x64.shape if scalar else (n_out, x64.size)
-    if not scalar and _is_elementwise_derivative(raw, y_raw, x64):
+    elementwise = not scalar and _is_elementwise_derivative(raw, y_raw, x64)
+    if elementwise:
         if x64.size > MAX_ELEMENTWISE:
             return finish(result, [not_run(name, shape, "size", (
                 f"df returned the elementwise derivative of an f with {x64.size} entries; its diagonal "
                 f"Jacobian is checked entry by entry, so use an x of at most {MAX_ELEMENTWISE} entries"))],
                 raise_on_fail)
+        derivative = np.asarray(raw, dtype=np.float64).reshape(x64.shape)
         raw = np.diag(np.asarray(raw).ravel())
-        result.notes.append("df(x) has the shape of x: checked as the elementwise derivative, "
-                            "i.e. the diagonal Jacobian diag(df(x))")
+        result.notes.append("df(x) has the shape of x: checked as the elementwise derivative f'(x), entry "
+                            "by entry (and that each output depends on its own entry of x only)")
     what = f"the gradient for {name}" if scalar else f"the Jacobian of f w.r.t. {name} (outputs x inputs)"
     analytic, bad = as_analytic(raw, shape, what, also=((1, x64.size),) if scalar else ())
     if bad is not None:
@@ -128,6 +131,8 @@ def gradcheck(
             check = _directional_jacobian(probe, rng, rtol, atol)
     except InputModifiedError as exc:
         check = not_run(name, shape, "mutation", str(exc))
+    if elementwise and check.mode != "not run":
+        check = as_elementwise(check, derivative, rtol=rtol, atol=atol, batch_size=batch_size)
     return finish(result, [check], raise_on_fail)
 
 

@@ -25,7 +25,7 @@ from course.gradcheck.diagnosis import Diagnosis, diagnose
 from course.gradcheck.diagnosis.patterns import OFFSET_HINT, offset_amount
 from course.gradcheck.directional import directional_scale, random_direction, step_of
 
-__all__ = ["directional_cause"]
+__all__ = ["directional_cause", "entries_pattern", "listed"]
 
 _MIN_DIRECTIONS = 3  # a whole-tensor ratio needs at least this many random directions
 
@@ -48,23 +48,23 @@ def directional_cause(probe: Probe, check: TensorCheck, analytic: np.ndarray, *,
         return Diagnosis("unknown", f"{subject} disagrees along random directions, but bisection could not "
                                     f"localise the error (it is spread thinly over many entries); no pattern "
                                     f"recognised.")
-    listed = _list(entries)
-    key, on_found = _on_entries(entries, atol, batch_size)
+    names = listed(entries)
+    key, on_found = entries_pattern(entries, atol, batch_size)
     if check.complete:
         word = "entry" if len(entries) == 1 else "entries"
         if key == "sign":
-            return Diagnosis("sign", f"{subject} has the wrong sign at {word} {listed} and is correct elsewhere "
+            return Diagnosis("sign", f"{subject} has the wrong sign at {word} {names} and is correct elsewhere "
                                      f"(bisection searched every entry, and a random direction with "
                                      f"{'it' if len(entries) == 1 else 'them'} corrected agrees): look for a "
                                      f"stray minus in the code that computes {'it' if len(entries) == 1 else 'them'}.")
         extra = f"; there {'it is' if len(entries) == 1 else 'they are'} {on_found}" if on_found else ""
-        return Diagnosis("entries", f"Only {word} {listed} of {check.name} {'is' if len(entries) == 1 else 'are'} "
+        return Diagnosis("entries", f"Only {word} {names} of {check.name} {'is' if len(entries) == 1 else 'are'} "
                                     f"wrong (bisection searched every entry, and a random direction with "
                                     f"{'it' if len(entries) == 1 else 'them'} corrected agrees){extra}: look for "
                                     f"code that writes single entries, e.g. an index that is off by one.")
     region = (_zero_set(probe, rng=rng, rtol=rtol, atol=atol) if key == "zeros" else "") or \
         _confined(probe, entries, rng=rng, rtol=rtol, atol=atol)
-    found = (f"the {len(entries)} wrong entries found ({listed}; bisection stops at {len(entries)}, "
+    found = (f"the {len(entries)} wrong entries found ({names}; bisection stops at {len(entries)}, "
              f"so there may be more)")
     lower = subject[:1].lower() + subject[1:]
     facts = [f"at {found}, {lower} is {on_found}" if on_found else f"bisection found {found}"]
@@ -101,7 +101,7 @@ def _whole_tensor(check: TensorCheck, analytic: np.ndarray, *, batch_size: int |
     return None
 
 
-def _on_entries(entries: list[Entry], atol: float, batch_size: int | None) -> tuple[str, str]:
+def entries_pattern(entries: list[Entry], atol: float, batch_size: int | None) -> tuple[str, str]:
     """``(key, text)`` for what all the entries found share (``("", "")`` if nothing).
 
     ``text`` completes "<the gradient> is ...": ``"0 where the numerical value is not"``,
@@ -175,5 +175,5 @@ def _agrees_on(probe: Probe, support: np.ndarray, *, rng: np.random.Generator, r
     return bool(verdict.ok[0])
 
 
-def _list(entries: list[Entry]) -> str:
+def listed(entries: list[Entry]) -> str:
     return ", ".join("[" + ", ".join(map(str, e.index)) + "]" for e in entries)

@@ -17,7 +17,9 @@ An output passes when ``|a - c| <= atol + rtol * scale + noise``, where
 relative to the whole gradient, so one wrong entry among many still shows,
 and never to ``|<g, v>|``, which can be unluckily small), and ``noise``
 bounds the rounding in the evaluations (``64 eps |y| / t``) and in the
-analytic product (``64 eps_J |J| |x+ - x-| / (2t)``).
+analytic product (``64 eps_J |J| |x+ - x-| / (2t)``); a single entry is also allowed
+``16 eps_J max|J|``, the rounding of the tensor's scale (a float32 derivative computed with
+cancellation, such as ``2 t (1 - t**2)`` at ``t = tanh(7)``, is exact only to that).
 
 A column that fails is looked at more closely, at steps ``t/4`` and ``t/16``:
 it passes if a smaller step (or a Richardson extrapolation of two steps)
@@ -41,6 +43,7 @@ import numpy as np
 __all__ = ["Probe", "Entry", "Kink", "TensorCheck", "check_exhaustive", "check_columns"]
 
 _NOISE_ULPS = 64.0      # rounding allowance, in units of eps, per evaluation
+_SCALE_ULPS = 16.0      # and per analytic entry, in units of eps of the tensor's largest entry
 _LEVELS = 3             # steps t, t/4, t/16 for every disagreeing column
 _MAX_LEVELS = 12        # and down to t/4**11 while a column's values have not converged
 _JUMP = 1e-3            # a slope jump larger than this (relative) is a kink
@@ -68,6 +71,10 @@ class Probe:
         Machine epsilon of the evaluations and of the analytic values.
     f0 : (n_out,) ndarray
         ``evaluate(base)``.
+    entry : callable, optional
+        ``entry(j, value)``: ``evaluate`` with flat entry ``j`` set to ``value`` (a fast path).
+    value_scale : float or (n_out,) ndarray
+        The function's values per entry of ``x`` and per unit of ``x`` (see :meth:`analytic_scale`).
     """
 
     name: str
@@ -80,6 +87,7 @@ class Probe:
     f0: np.ndarray
     calls: list[int] = field(default_factory=lambda: [0])
     entry: Callable[[int, float], np.ndarray] | None = None
+    value_scale: np.ndarray | float = 0.0
     _abs: np.ndarray | None = field(default=None, repr=False)
 
     def abs_analytic(self) -> np.ndarray:
@@ -87,6 +95,16 @@ class Probe:
         if self._abs is None:
             self._abs = np.abs(self.analytic)
         return self._abs
+
+    def analytic_scale(self) -> np.ndarray:
+        """The scale at which the analytic values are rounded, per output row.
+
+        ``max |analytic|`` over the row, or ``value_scale`` if larger: a derivative computed
+        with cancellation (``1 - tanh(x)**2`` near ``tanh(x) = 1``) is rounded at the scale of
+        its intermediate values, which the function's own values per entry of ``x`` estimate.
+        """
+        top = self.abs_analytic().max(axis=1) if self.analytic.size else np.zeros(self.analytic.shape[0])
+        return np.maximum(top, self.value_scale)
 
     def at_entry(self) -> Callable[[int, float], np.ndarray]:
         """``(j, value) -> evaluate(base with flat entry j set to value)``, counting the calls.
@@ -188,6 +206,8 @@ def _measure(p: Probe, v: np.ndarray, t: float, support: np.ndarray | None):
     a, c = jd / (2 * t), (fp - fm) / (2 * t)
     left, right = (p.f0 - fm) / t, (fp - p.f0) / t
     rounding = p.eps_numeric * (np.abs(fp) + np.abs(fm) + np.abs(p.f0)) + p.eps_analytic * jd_abs
+    if support is not None and support.size == 1:  # one entry: rounding at the tensor's scale too
+        rounding = rounding + p.eps_analytic * _SCALE_ULPS / _NOISE_ULPS * p.analytic_scale() * np.abs(d[support])
     noise = _NOISE_ULPS * rounding / (2 * t)
     return a, c, left, right, noise, d
 
@@ -325,7 +345,8 @@ def _first_level(p: Probe, steps: np.ndarray, *, ref: np.ndarray, rtol: float,
     c = (fp - fm) / (2 * steps)
     f0 = p.f0.reshape(n_out, 1)
     jump = np.abs((fp - f0) / steps - (f0 - fm) / steps)
-    rounding = p.eps_numeric * (np.abs(fp) + np.abs(fm) + np.abs(f0)) + p.eps_analytic * np.abs(p.analytic) * d
+    rounding = p.eps_numeric * (np.abs(fp) + np.abs(fm) + np.abs(f0)) + p.eps_analytic * (
+        np.abs(p.analytic) + _SCALE_ULPS / _NOISE_ULPS * p.analytic_scale()[:, None]) * d
     noise = _NOISE_ULPS * rounding / (2 * steps)
     scale = np.maximum(np.abs(a), np.abs(c))
     tol = atol + rtol * scale + noise

@@ -11,7 +11,7 @@ from numpy.typing import ArrayLike
 
 from course.gradcheck.directional import check_directional, random_direction
 from course.gradcheck.compare import Probe, TensorCheck, check_columns
-from course.gradcheck.prepare import as_analytic, check_options, choose_rtol, eps_of
+from course.gradcheck.prepare import as_analytic, check_options, choose_rtol, computes_in_float32, eps_of
 from course.gradcheck.elementwise import as_elementwise
 from course.gradcheck.run import DIRECTIONS, MAX_ENTRIES, finish, not_run, run, use_directional
 from course.gradcheck.report import GradcheckError, GradcheckResult
@@ -111,7 +111,12 @@ def gradcheck(
     if bad is not None:
         return finish(result, [not_run(name, shape, bad.name, bad.message)], raise_on_fail)
     eps_an = eps_of(np.asarray(raw).dtype, x_dtype)
-    rtol, note = choose_rtol(rtol, eps_of(np.asarray(y_raw).dtype), eps_an, name)
+    eps_num = eps_of(np.asarray(y_raw).dtype)
+    if eps_num == eps_of(np.float64) and computes_in_float32(f, x64, y0):
+        eps_num = eps_of(np.float32)
+        result.notes.append("f returns float64 values that are all float32 numbers, at x and at a nearby "
+                            "point: it computes in float32, so it is differentiated with float32 steps")
+    rtol, note = choose_rtol(rtol, eps_num, eps_an, name)
     result.notes += [note] if note else []
 
     def evaluate(values: np.ndarray) -> np.ndarray:
@@ -121,8 +126,8 @@ def gradcheck(
         return out
 
     probe = Probe(name=name, base=x64, analytic=analytic.reshape(n_out, x64.size), evaluate=evaluate,
-                  store=np.dtype(np.float64), eps_numeric=eps_of(np.asarray(y_raw).dtype), eps_analytic=eps_an,
-                  f0=y0)
+                  store=np.dtype(np.float64), eps_numeric=eps_num, eps_analytic=eps_an,
+                  f0=y0, value_scale=_value_scale(y0, x64, scalar))
     try:
         if scalar or not use_directional(mode, x64.size):
             check = run(probe, analytic, mode, rng, rtol, atol, batch_size, what=what)
@@ -164,4 +169,9 @@ def _directional_jacobian(probe: Probe, rng: np.random.Generator, rtol: float, a
         check.evaluations += probe.calls[0] - before
     return check
 
+
+def _value_scale(y0: np.ndarray, x: np.ndarray, scalar: bool) -> np.ndarray:
+    """Per output: ``|f(x)|`` shared out over the entries of ``x`` (for a scalar ``f``), per unit of ``x``."""
+    per_unit = max(1.0, float(np.sqrt(np.mean(x**2))))
+    return np.abs(y0) / ((x.size if scalar else 1) * per_unit)
 

@@ -319,8 +319,8 @@ class Value:
         self.grad = 1.0
         for node in reversed(order):              # root first, leaves last
             node._backward()
-            if not math.isfinite(node.grad):
-                raise _overflow(node._op or "leaf", node._prev or (node,), what="gradient")
+            if not all(math.isfinite(parent.grad) for parent in node._prev):
+                raise _overflow(node._op, node._prev, what="gradient")
         for node, grad in zip(order, earlier):
             node.grad += grad                     # accumulate, like PyTorch
 

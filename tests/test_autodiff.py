@@ -571,3 +571,25 @@ def test_repr() -> None:
     (x * 3).backward()
     assert repr(x) == "Value(data=-2.0, grad=3.0, label='x')"
     assert repr(Value(1 / 3)) == "Value(data=0.333333, grad=0.0)"
+
+
+# ---- overflow is an error naming the operation and its operands (issue 8) ----
+
+@pytest.mark.parametrize("make, op, operand", [
+    (lambda: Value(1e200) * 1e200, "'*'", "1e+200"),
+    (lambda: Value(1000.0).exp(), "'exp'", "1000.0"),
+    (lambda: Value(1e200) ** 2, "'**2'", "1e+200"),
+    (lambda: Value(1e308) + Value(1e308), "'+'", "1e+308"),
+])
+def test_overflow_raises_naming_the_operation_and_operand(make, op, operand):
+    with pytest.raises(OverflowError) as info:
+        make()
+    message = str(info.value)
+    assert op in message and operand in message and "math range error" not in message
+
+
+def test_an_overflowing_gradient_raises_naming_the_operation():
+    y = Value(1e-300)
+    w = (y * 1e300) * 1e300  # forward values 1.0 and 1e300 are finite; dw/dy = 1e600 is not
+    with pytest.raises(OverflowError, match=r"gradient of '\*'"):
+        w.backward()

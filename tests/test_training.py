@@ -342,3 +342,48 @@ def test_train_minibatch_refuses_bad_input(override, error, pattern):
     args = {"model": _net(), **GOOD, "batch_size": 2, "rng": np.random.default_rng(0), **override}
     with pytest.raises(error, match=pattern):
         train_minibatch(args.pop("model"), args.pop("X"), args.pop("Y"), **args)
+
+
+# ---- float32 data trains a float32 model in float32; the checks run once (issue 8) ----
+
+def test_float32_data_trains_a_float32_model_in_float32():
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((3, 40)).astype(np.float32)
+    Y = rng.uniform(size=(2, 40)).astype(np.float32)
+    net32 = MLP([3, 5, 2], activation="tanh", rng=np.random.default_rng(0), dtype=np.float32)
+    net64 = MLP([3, 5, 2], activation="tanh", rng=np.random.default_rng(0))
+    assert all(p.dtype == np.float32 for p in net32.parameters().values())
+    h32 = train_minibatch(net32, X, Y, lr=0.1, epochs=3, batch_size=8, rng=np.random.default_rng(1))
+    h64 = train_minibatch(net64, X.astype(np.float64), Y, lr=0.1, epochs=3, batch_size=8,
+                          rng=np.random.default_rng(1))
+    assert all(p.dtype == np.float32 for p in net32.parameters().values())
+    assert net32.forward(X).dtype == np.float32
+    for name, p in net32.parameters().items():
+        np.testing.assert_allclose(p, net64.parameters()[name], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(h32.loss, h64.loss, rtol=1e-4)
+
+
+def test_a_replaced_backward_is_still_used_by_the_trainer():
+    # the unchecked fast path must not bypass a layer whose backward was replaced
+    rng = np.random.default_rng(12)
+    net = MLP([2, 3, 1], rng=rng)
+    calls = []
+    layer = net.layers[0]
+    honest = type(layer).backward
+
+    def counting(dout):
+        calls.append(1)
+        return honest(layer, dout)
+
+    layer.backward = counting
+    train_minibatch(net, rng.standard_normal((2, 8)), rng.standard_normal((1, 8)), lr=0.1, epochs=1,
+                    batch_size=4, rng=rng)
+    assert len(calls) == 2
+
+
+def test_nan_data_is_refused_once_at_the_start():
+    net = MLP([2, 3, 1], rng=np.random.default_rng(0))
+    X = np.ones((2, 6))
+    X[1, 4] = np.nan
+    with pytest.raises(ValueError, match=r"^X: expected finite values"):
+        train_minibatch(net, X, np.ones((1, 6)), lr=0.1, epochs=1, batch_size=2, rng=np.random.default_rng(0))

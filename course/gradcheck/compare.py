@@ -17,7 +17,9 @@ An output passes when ``|a - c| <= atol + rtol * scale + noise``, where
 relative to the whole gradient, so one wrong entry among many still shows,
 and never to ``|<g, v>|``, which can be unluckily small), and ``noise``
 bounds the rounding in the evaluations (``64 eps |y| / t``) and in the
-analytic product (``64 eps_J |J| |x+ - x-| / (2t)``).
+analytic product (``64 eps_J |J| |x+ - x-| / (2t)``); a single entry is also allowed
+``16 eps_J max|J|``, the rounding of the tensor's scale (a float32 derivative computed with
+cancellation, such as ``2 t (1 - t**2)`` at ``t = tanh(7)``, is exact only to that).
 
 A column that fails is looked at more closely, at steps ``t/4`` and ``t/16``:
 it passes if a smaller step (or a Richardson extrapolation of two steps)
@@ -41,7 +43,9 @@ import numpy as np
 __all__ = ["Probe", "Entry", "Kink", "TensorCheck", "check_exhaustive", "check_columns"]
 
 _NOISE_ULPS = 64.0      # rounding allowance, in units of eps, per evaluation
-_LEVELS = 3             # steps t, t/4, t/16
+_SCALE_ULPS = 16.0      # and per analytic entry, in units of eps of the tensor's largest entry
+_LEVELS = 3             # steps t, t/4, t/16 for every disagreeing column
+_MAX_LEVELS = 12        # and down to t/4**11 while a column's values have not converged
 _JUMP = 1e-3            # a slope jump larger than this (relative) is a kink
 _BRACKET = 0.05         # slack when testing a value against [left, right]
 _KEPT = 100             # wrong entries kept per exhaustively checked tensor (worst first)
@@ -67,6 +71,10 @@ class Probe:
         Machine epsilon of the evaluations and of the analytic values.
     f0 : (n_out,) ndarray
         ``evaluate(base)``.
+    entry : callable, optional
+        ``entry(j, value)``: ``evaluate`` with flat entry ``j`` set to ``value`` (a fast path).
+    value_scale : float or (n_out,) ndarray
+        The function's values per entry of ``x`` and per unit of ``x`` (see :meth:`analytic_scale`).
     """
 
     name: str
@@ -78,6 +86,51 @@ class Probe:
     eps_analytic: float
     f0: np.ndarray
     calls: list[int] = field(default_factory=lambda: [0])
+    entry: Callable[[int, float], np.ndarray] | None = None
+    value_scale: np.ndarray | float = 0.0
+    _abs: np.ndarray | None = field(default=None, repr=False)
+
+    def abs_analytic(self) -> np.ndarray:
+        """``|analytic|``, computed once."""
+        if self._abs is None:
+            self._abs = np.abs(self.analytic)
+        return self._abs
+
+    def analytic_scale(self) -> np.ndarray:
+        """The scale at which the analytic values are rounded, per output row.
+
+        ``max |analytic|`` over the row, or ``value_scale`` if larger: a derivative computed
+        with cancellation (``1 - tanh(x)**2`` near ``tanh(x) = 1``) is rounded at the scale of
+        its intermediate values, which the function's own values per entry of ``x`` estimate.
+        """
+        top = self.abs_analytic().max(axis=1) if self.analytic.size else np.zeros(self.analytic.shape[0])
+        return np.maximum(top, self.value_scale)
+
+    def at_entry(self) -> Callable[[int, float], np.ndarray]:
+        """``(j, value) -> evaluate(base with flat entry j set to value)``, counting the calls.
+
+        Uses ``entry`` when the probe has one (a live parameter set in place, no copies);
+        otherwise one working copy of ``base`` is changed and restored entry by entry.
+        """
+        calls = self.calls
+        if self.entry is not None:
+            entry = self.entry
+
+            def at(j: int, value: float) -> np.ndarray:
+                calls[0] += 1
+                return entry(j, value)
+            return at
+        work, flat_base, evaluate = self.base.copy(), self.base.ravel(), self.evaluate
+        flat = work.reshape(-1)
+
+        def at(j: int, value: float) -> np.ndarray:
+            calls[0] += 1
+            flat[j] = value
+            try:
+                return evaluate(work)
+            finally:
+                flat[j] = flat_base[j]
+        return at
 
     def __call__(self, values: np.ndarray) -> np.ndarray:
         self.calls[0] += 1
@@ -120,6 +173,7 @@ class TensorCheck:
     localised: bool = True
     complete: bool = False                  # directional: the bisection searched every entry
     numeric: np.ndarray | None = None       # exhaustive: full numeric Jacobian
+    wrong: np.ndarray | None = None         # exhaustive: which entries of it are wrong (bool, its shape)
     projections: list[tuple[float, float, np.ndarray]] = field(default_factory=list)  # (a, c, w), a = <g, w>
     diagnosis: object = None
     note: str = ""
@@ -138,19 +192,22 @@ class _Verdict:
 
 
 def _measure(p: Probe, v: np.ndarray, t: float, support: np.ndarray | None):
-    xp = (p.base + t * v).astype(p.store).astype(np.float64)
-    xm = (p.base - t * v).astype(p.store).astype(np.float64)
+    xp, xm = p.base + t * v, p.base - t * v
+    if p.store != np.float64:  # the points as the tensor can store them
+        xp, xm = xp.astype(p.store).astype(np.float64), xm.astype(p.store).astype(np.float64)
     d = (xp - xm).ravel()
     fp, fm = p(xp), p(xm)
     if support is None:
         jd = p.analytic @ d
-        jd_abs = np.abs(p.analytic) @ np.abs(d)
+        jd_abs = p.abs_analytic() @ np.abs(d)
     else:
         jd = p.analytic[:, support] @ d[support]
         jd_abs = np.abs(p.analytic[:, support]) @ np.abs(d[support])
     a, c = jd / (2 * t), (fp - fm) / (2 * t)
     left, right = (p.f0 - fm) / t, (fp - p.f0) / t
     rounding = p.eps_numeric * (np.abs(fp) + np.abs(fm) + np.abs(p.f0)) + p.eps_analytic * jd_abs
+    if support is not None and support.size == 1:  # one entry: rounding at the tensor's scale too
+        rounding = rounding + p.eps_analytic * _SCALE_ULPS / _NOISE_ULPS * p.analytic_scale() * np.abs(d[support])
     noise = _NOISE_ULPS * rounding / (2 * t)
     return a, c, left, right, noise, d
 
@@ -162,23 +219,38 @@ def judge(p: Probe, v: np.ndarray, t0: float, *, scale_of: Callable, ref: np.nda
     Level ``k`` uses the step ``t0 / 4**k``. A column is looked at again while
     its central difference disagrees, or while the one-sided slopes differ by
     a large jump (``> 1e-3 * ref``) that does not shrink with the step (a kink
-    exactly at ``x``, recorded even if the central difference agrees). After
-    the last level, a column that still disagrees passes as a kink if its
-    one-sided slopes differ by more than the noise, that difference did not
-    shrink with the step (a smooth function's shrinks by 4 per level), and the
-    analytic slope lies between them.
+    exactly at ``x``, recorded even if the central difference happens to agree).
+
+    The first three levels accept a central difference or a Richardson
+    extrapolation ``(16 c_k - c_{k-1}) / 15`` that agrees. A function whose own
+    length scale is far below the step (``sin(x / 1e-6)``: the step
+    ``cbrt(eps) max(1, |x|)`` knows only the scale of ``x``) is followed to
+    smaller steps, at most ``_MAX_LEVELS``, while the rounding noise of the
+    smaller step stays below the tolerance; from the fourth level on, a value
+    is accepted only once it has *converged* (two successive extrapolations
+    agree within the tolerance), so a slope that merely passes by the analytic
+    value on its way cannot vouch for it. After the last level, a column that
+    still disagrees passes as a kink if its one-sided slopes differ by more
+    than the noise, that difference did not shrink with the step (a smooth
+    function's shrinks by 4 per level), and the analytic slope lies between them.
     """
     ok = persist = None
-    prev_c = prev_jump = None
-    for k in range(_LEVELS):
+    prev_c = prev_jump = prev_r = None
+    k = 0
+    while True:
         t = t0 / 4.0**k
         a, c, left, right, noise, d = _measure(p, v, t, support)
         scale = scale_of(a, c, d, t)
         tol = atol + rtol * scale + noise
         jump = np.abs(right - left)
-        ok_k = np.abs(a - c) <= tol
-        if prev_c is not None:
-            ok_k |= np.abs(a - (16.0 * c - prev_c) / 15.0) <= tol
+        rich = None if prev_c is None else (16.0 * c - prev_c) / 15.0
+        if k < _LEVELS:
+            ok_k = np.abs(a - c) <= tol
+            if rich is not None:
+                ok_k |= np.abs(a - rich) <= tol
+        else:  # deeper levels: only a converged value counts
+            ok_k = (np.abs(a - c) <= tol) & (np.abs(c - prev_c) <= tol)
+            ok_k |= (np.abs(a - rich) <= tol) & (np.abs(rich - prev_r) <= tol)
         # relative error, with the absolute allowances expressed on the same scale (<= rtol iff it passes)
         err_k = np.abs(a - c) / np.maximum(scale + (atol + noise) / max(rtol, 1e-300), 1e-300)
         large = jump > _JUMP * ref + tol
@@ -189,15 +261,23 @@ def judge(p: Probe, v: np.ndarray, t0: float, *, scale_of: Callable, ref: np.nda
             best = np.where(ok, best, c)
             err = np.where(ok, err, err_k)
             ok = ok | ok_k
-            persist = persist & large & (jump >= 0.5 * prev_jump)
+            if k < _LEVELS:
+                persist = persist & large & (jump >= 0.5 * prev_jump)
         steady = jump > 2 * tol if prev_jump is None else (jump > 2 * tol) & (jump >= 0.5 * prev_jump)
-        prev_c, prev_jump = c, jump
-        if not (~ok | persist).any():
+        prev_c, prev_jump, prev_r = c, jump, rich
+        k += 1
+        if k < _LEVELS:
+            if not (~ok | persist).any():
+                break
+            continue
+        # past the first levels: go on only for values still unsettled, while a smaller step is informative
+        unsettled = ~ok & ~steady & (noise * 4.0 < 0.5 * rtol * scale)
+        if k >= _MAX_LEVELS or not unsettled.any():
             break
     lo, hi = np.minimum(left, right), np.maximum(left, right)
     slack = tol + _BRACKET * jump
     in_bracket = ~ok & steady & (a >= lo - slack) & (a <= hi + slack)
-    kink = (persist & (k > 0) & ok) | in_bracket
+    kink = (persist & (k > 1) & ok) | in_bracket
     return _Verdict(ok=ok | in_bracket, kink=kink, a=first_a, c=best, left=left, right=right,
                     error=np.where(kink, 0.0, err), d=first_d)
 
@@ -213,11 +293,10 @@ def check_exhaustive(p: Probe, *, rtol: float, atol: float) -> TensorCheck:
     steps = _steps(p)
     ref = np.abs(p.analytic).max(axis=1) if n else np.zeros(n_out)
     scale = lambda a, c, d, t: np.maximum(np.abs(a), np.abs(c))  # noqa: E731
-    numeric = np.empty((n_out, n))
+    numeric, errors, closer = _first_level(p, steps, ref=ref, rtol=rtol, atol=atol)
     wrong = np.zeros((n_out, n), dtype=bool)
-    errors = np.zeros((n_out, n))
     out = TensorCheck(p.name, p.base.shape, "exhaustive")
-    for j in range(n):
+    for j in closer:
         v = np.zeros(n)
         v[j] = 1.0
         verdict = judge(p, v.reshape(p.base.shape), float(steps[j]), scale_of=scale, ref=ref,
@@ -231,6 +310,7 @@ def check_exhaustive(p: Probe, *, rtol: float, atol: float) -> TensorCheck:
             out.kinks.append(Kink(index=entry_index(p, i, j), analytic=float(p.analytic[i, j]),
                                   left=float(verdict.left[i] / unit), right=float(verdict.right[i] / unit)))
     out.numeric = numeric
+    out.wrong = wrong
     out.passed = not wrong.any()
     out.n_wrong = int(wrong.sum())
     out.max_error = float(errors.max()) if errors.size else 0.0
@@ -240,6 +320,43 @@ def check_exhaustive(p: Probe, *, rtol: float, atol: float) -> TensorCheck:
         out.entries.append(wrong_entry(entry_index(p, i, j), p.analytic[i, j], numeric[i, j]))
     out.evaluations = p.calls[0] - start
     return out
+
+
+def _first_level(p: Probe, steps: np.ndarray, *, ref: np.ndarray, rtol: float,
+                 atol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The first level of :func:`judge` for every column at once: ``2 n`` evaluations in one plain loop.
+
+    Each entry is set in place (no vector of the tensor's size is built per entry), and the
+    comparison is done for all columns together. Returns the numeric Jacobian, the relative
+    errors, and the columns that need a closer look (a disagreement or a large one-sided jump),
+    which :func:`judge` then examines one by one.
+    """
+    n_out, n = p.analytic.shape
+    base = p.base.ravel()
+    xp = (base + steps).astype(p.store).astype(np.float64)
+    xm = (base - steps).astype(p.store).astype(np.float64)
+    fp, fm = np.empty((n_out, n)), np.empty((n_out, n))
+    at = p.at_entry()
+    for j in range(n):
+        fp[:, j] = at(j, xp[j])
+        fm[:, j] = at(j, xm[j])
+    d = xp - xm
+    a = p.analytic * (d / (2 * steps))
+    c = (fp - fm) / (2 * steps)
+    f0 = p.f0.reshape(n_out, 1)
+    jump = np.abs((fp - f0) / steps - (f0 - fm) / steps)
+    rounding = p.eps_numeric * (np.abs(fp) + np.abs(fm) + np.abs(f0)) + p.eps_analytic * (
+        np.abs(p.analytic) + _SCALE_ULPS / _NOISE_ULPS * p.analytic_scale()[:, None]) * d
+    noise = _NOISE_ULPS * rounding / (2 * steps)
+    scale = np.maximum(np.abs(a), np.abs(c))
+    tol = atol + rtol * scale + noise
+    ok = np.abs(a - c) <= tol
+    large = jump > _JUMP * ref.reshape(n_out, 1) + tol
+    errors = np.abs(a - c) / np.maximum(scale + (atol + noise) / max(rtol, 1e-300), 1e-300)
+    closer = np.flatnonzero((~ok | large).any(axis=0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        numeric = np.where(d != 0, (fp - fm) / d, 0.0)
+    return numeric, errors, closer
 
 
 def check_columns(p: Probe, columns: list[int], *, rtol: float, atol: float) -> list[Entry]:

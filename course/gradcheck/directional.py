@@ -15,11 +15,13 @@ import numpy as np
 
 from course.gradcheck.compare import Entry, Kink, Probe, TensorCheck, wrong_entry, entry_index, judge
 
-__all__ = ["check_directional", "random_direction"]
+__all__ = ["check_directional", "random_direction", "directional_scale", "step_of", "DIAGNOSIS_DIRECTIONS"]
+
+DIAGNOSIS_DIRECTIONS = 3  # directions measured in all once one has failed
 
 
 def check_directional(p: Probe, *, rng: np.random.Generator, directions: int, rtol: float, atol: float,
-                      max_entries: int) -> TensorCheck:
+                      max_entries: int, more_on_failure: bool = True) -> TensorCheck:
     """Compare ``<g, v>`` with a central difference along a few random directions; localise failures.
 
     ``v`` has random signs and magnitudes within a factor 2 of each other
@@ -42,12 +44,14 @@ def check_directional(p: Probe, *, rng: np.random.Generator, directions: int, rt
     n = p.base.size
     g = p.analytic[0]
     g_norm = float(np.linalg.norm(g))
-    t0 = float(np.cbrt(p.eps_numeric) * max(1.0, np.sqrt(np.mean(p.base**2))))
+    t0 = step_of(p)
     ref = np.array([g_norm])
-    scale = _directional_scale(g_norm, n)
+    scale = directional_scale(g_norm, n)
     out = TensorCheck(p.name, p.base.shape, "directional", n_wrong=None)
     failing = None
-    for _ in range(directions):
+    k = 0
+    while k < directions or (more_on_failure and failing is not None and k < DIAGNOSIS_DIRECTIONS):
+        k += 1  # a failure is measured along more directions, so that its pattern can be read
         v = random_direction(rng, n)
         verdict = judge(p, v.reshape(p.base.shape), t0, scale_of=scale, ref=ref, rtol=rtol, atol=atol)
         out.projections.append((float(verdict.a[0]), float(verdict.c[0]), verdict.d / (2 * t0)))
@@ -66,11 +70,16 @@ def check_directional(p: Probe, *, rng: np.random.Generator, directions: int, rt
             for e in out.entries:
                 fixed[np.ravel_multi_index(e.index, p.base.shape) if e.index else 0] = e.numeric
             u = random_direction(rng, n).reshape(p.base.shape)
-            again = judge(replace(p, analytic=fixed[None, :]), u, t0, scale_of=scale, ref=ref,
+            again = judge(replace(p, analytic=fixed[None, :], _abs=None), u, t0, scale_of=scale, ref=ref,
                            rtol=rtol, atol=atol)
             out.complete = bool(again.ok[0])
     out.evaluations = p.calls[0] - start
     return out
+
+
+def step_of(p: Probe) -> float:
+    """The step along a unit direction: ``cbrt(eps) * max(1, rms(x))``."""
+    return float(np.cbrt(p.eps_numeric) * max(1.0, np.sqrt(np.mean(p.base**2))))
 
 
 def random_direction(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -80,11 +89,12 @@ def random_direction(rng: np.random.Generator, n: int) -> np.ndarray:
     than twice another), so no entry hides behind a tiny component; unlike
     it, equal errors of opposite sign cannot cancel exactly.
     """
-    v = (rng.integers(0, 2, size=n) * 2.0 - 1.0) * rng.uniform(1.0, 2.0, size=n)
+    u = rng.uniform(-1.0, 1.0, size=n)  # one draw: the sign of u and the magnitude 1 + |u|
+    v = np.copysign(1.0 + np.abs(u), u)
     return v / np.linalg.norm(v)
 
 
-def _directional_scale(g_norm: float, n: int) -> Callable:
+def directional_scale(g_norm: float, n: int) -> Callable:
     """The scale ``rtol`` multiplies along a unit direction: ``||g|| * max(1/sqrt(n), 1e-2)``.
 
     ``||g|| / sqrt(n)`` is the root-mean-square entry of ``g`` and the typical
@@ -105,7 +115,7 @@ def _bisect(p: Probe, v: np.ndarray, t0: float, *, rtol: float, atol: float, max
     search was complete (neither the entry cap nor the evaluation budget hit).
     """
     n = v.size
-    scale = _directional_scale(float(np.linalg.norm(g)), n)
+    scale = directional_scale(float(np.linalg.norm(g)), n)
     budget = 4 * max_entries * (int(np.ceil(np.log2(max(n, 2)))) + 1)
     found: list[Entry] = []
     stack = [np.flatnonzero(v)]

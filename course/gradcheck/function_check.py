@@ -11,7 +11,8 @@ from numpy.typing import ArrayLike
 
 from course.gradcheck.directional import check_directional, random_direction
 from course.gradcheck.compare import Probe, TensorCheck, check_columns
-from course.gradcheck.prepare import as_analytic, check_options, choose_rtol, eps_of
+from course.gradcheck.prepare import as_analytic, check_options, choose_rtol, computes_in_float32, eps_of
+from course.gradcheck.elementwise import as_elementwise
 from course.gradcheck.run import DIRECTIONS, MAX_ENTRIES, finish, not_run, run, use_directional
 from course.gradcheck.report import GradcheckError, GradcheckResult
 from course.gradcheck.numeric import InputModifiedError, as_point, call_checked, as_output
@@ -94,21 +95,28 @@ def gradcheck(
     n_out = y0.size
     scalar = n_out == 1
     shape = x64.shape if scalar else (n_out, x64.size)
-    if not scalar and _is_elementwise_derivative(raw, y_raw, x64):
+    elementwise = not scalar and _is_elementwise_derivative(raw, y_raw, x64)
+    if elementwise:
         if x64.size > MAX_ELEMENTWISE:
             return finish(result, [not_run(name, shape, "size", (
                 f"df returned the elementwise derivative of an f with {x64.size} entries; its diagonal "
                 f"Jacobian is checked entry by entry, so use an x of at most {MAX_ELEMENTWISE} entries"))],
                 raise_on_fail)
+        derivative = np.asarray(raw, dtype=np.float64).reshape(x64.shape)
         raw = np.diag(np.asarray(raw).ravel())
-        result.notes.append("df(x) has the shape of x: checked as the elementwise derivative, "
-                            "i.e. the diagonal Jacobian diag(df(x))")
+        result.notes.append("df(x) has the shape of x: checked as the elementwise derivative f'(x), entry "
+                            "by entry (and that each output depends on its own entry of x only)")
     what = f"the gradient for {name}" if scalar else f"the Jacobian of f w.r.t. {name} (outputs x inputs)"
     analytic, bad = as_analytic(raw, shape, what, also=((1, x64.size),) if scalar else ())
     if bad is not None:
         return finish(result, [not_run(name, shape, bad.name, bad.message)], raise_on_fail)
     eps_an = eps_of(np.asarray(raw).dtype, x_dtype)
-    rtol, note = choose_rtol(rtol, eps_of(np.asarray(y_raw).dtype), eps_an, name)
+    eps_num = eps_of(np.asarray(y_raw).dtype)
+    if eps_num == eps_of(np.float64) and computes_in_float32(f, x64, y0):
+        eps_num = eps_of(np.float32)
+        result.notes.append("f returns float64 values that are all float32 numbers, at x and at a nearby "
+                            "point: it computes in float32, so it is differentiated with float32 steps")
+    rtol, note = choose_rtol(rtol, eps_num, eps_an, name)
     result.notes += [note] if note else []
 
     def evaluate(values: np.ndarray) -> np.ndarray:
@@ -118,8 +126,8 @@ def gradcheck(
         return out
 
     probe = Probe(name=name, base=x64, analytic=analytic.reshape(n_out, x64.size), evaluate=evaluate,
-                  store=np.dtype(np.float64), eps_numeric=eps_of(np.asarray(y_raw).dtype), eps_analytic=eps_an,
-                  f0=y0)
+                  store=np.dtype(np.float64), eps_numeric=eps_num, eps_analytic=eps_an,
+                  f0=y0, value_scale=_value_scale(y0, x64, scalar))
     try:
         if scalar or not use_directional(mode, x64.size):
             check = run(probe, analytic, mode, rng, rtol, atol, batch_size, what=what)
@@ -128,6 +136,8 @@ def gradcheck(
             check = _directional_jacobian(probe, rng, rtol, atol)
     except InputModifiedError as exc:
         check = not_run(name, shape, "mutation", str(exc))
+    if elementwise and check.mode != "not run":
+        check = as_elementwise(check, derivative, rtol=rtol, atol=atol, batch_size=batch_size)
     return finish(result, [check], raise_on_fail)
 
 
@@ -159,4 +169,9 @@ def _directional_jacobian(probe: Probe, rng: np.random.Generator, rtol: float, a
         check.evaluations += probe.calls[0] - before
     return check
 
+
+def _value_scale(y0: np.ndarray, x: np.ndarray, scalar: bool) -> np.ndarray:
+    """Per output: ``|f(x)|`` shared out over the entries of ``x`` (for a scalar ``f``), per unit of ``x``."""
+    per_unit = max(1.0, float(np.sqrt(np.mean(x**2))))
+    return np.abs(y0) / ((x.size if scalar else 1) * per_unit)
 

@@ -20,13 +20,15 @@ from course.gradcheck.prepare import (
     check_options,
     check_protocol,
     choose_rtol,
+    float32_values,
     eps_of,
     gradients_of,
     other_input,
     parameters_of,
     restore,
 )
-from course.gradcheck.run import finish, not_run, run
+from course.gradcheck.parameters import accumulating, fast_path, phi_param, screen_jointly
+from course.gradcheck.run import auto_mode, finish, not_run, run
 from course.gradcheck.locate import locate, name_activation, name_untransposed
 from course.gradcheck.report import GradcheckResult
 from course.gradcheck.numeric import InputModifiedError, as_point, call_checked, as_output
@@ -72,9 +74,17 @@ def gradcheck_layer(
     """
     check_protocol(layer, "layer")
     mode, atol, rng = check_options(mode, rtol, atol, rng)
-    result = _check_layer(layer, as_point(x, "x"), mode=mode, rtol=rtol, atol=atol, rng=rng)
+    result = _check_layer(layer, _non_empty(as_point(x, "x"), "x"), mode=mode, rtol=rtol, atol=atol, rng=rng)
     result.notes += _low_precision_note(x, "x")
     return finish(result, [], raise_on_fail)
+
+
+def _non_empty(x: np.ndarray, name: str) -> np.ndarray:
+    """``x`` unless it has no entries (an empty batch checks nothing): ValueError, as in ``gradcheck``."""
+    if x.size == 0:
+        raise ValueError(f"{name}: expected at least one entry (a batch of at least one example), "
+                         f"got an empty array of shape {x.shape}")
+    return x
 
 
 def _low_precision_note(x: Any, name: str) -> list[str]:
@@ -110,17 +120,20 @@ def _check_layer(layer: Any, x64: np.ndarray, *, mode: str, rtol: float | None, 
         for key, p in params.items():
             if only is None or key in only:
                 tensors.append((key, p, p.dtype, grads.get(key),
-                                _phi_param(layer.forward, p, saved[key], x64, g, "layer.forward"), out_raw))
+                                phi_param(layer.forward, p, saved[key], x64, g, "layer.forward"), out_raw,
+                                *fast_path(layer.forward, p, saved[key], x64, g, out, "layer.forward")))
         result.checks = _check_tensors(tensors, grads_keys=set(grads), mode=mode, rng=rng, rtol=rtol,
-                                       atol=atol, batch=batch, result=result, owner="layer")
+                                       atol=atol, batch=batch, result=result, owner="layer",
+                                       joint=(layer.forward, x64, g, out, saved))
         if not params and not result.checks[0].passed and out.shape == x64.shape:
             name_activation(result.checks[0], dx_raw, g, x64, out)
         if "W" in params and not result.checks[0].passed:
             name_untransposed(result.checks[0], dx_raw, params["W"], g)
     finally:
         restore(params, saved)
-    layer.forward(x64.copy())  # leave the layer as after one honest forward/backward at x
-    layer.backward(g.copy())
+    # leave the layer as after one forward/backward at x; the gradients must be the same again
+    accumulated = accumulating(layer, x64, g, grads, "layer", lambda key: "")
+    result.checks = [accumulated.get(c.name, c) for c in result.checks]
     return result
 
 
@@ -168,7 +181,7 @@ def gradcheck_model(
     check_protocol(model, "model")
     check_callable(loss_fn, "loss_fn")
     mode, atol, rng = check_options(mode, rtol, atol, rng)
-    X64 = as_point(X, "X")
+    X64 = _non_empty(as_point(X, "X"), "X")
     Y0 = np.array(Y, copy=True)
     params = parameters_of(model, "model")
     saved = {k: p.copy() for k, p in params.items()}
@@ -193,10 +206,12 @@ def gradcheck_model(
 
         tensors = [("dout", out, np.dtype(np.float64), dout_raw, phi_out, np.float64(loss_value))]
         for key, p in params.items():
-            tensors.append((key, p, p.dtype, grads.get(key), _phi_param(model.forward, p, saved[key], X64, dout,
-                                                                       "model.forward"), out_raw))
+            tensors.append((key, p, p.dtype, grads.get(key), phi_param(model.forward, p, saved[key], X64, dout,
+                                                                       "model.forward"), out_raw,
+                            *fast_path(model.forward, p, saved[key], X64, dout, out, "model.forward")))
         result.checks = _check_tensors(tensors, grads_keys=set(grads), mode=mode, rng=rng, rtol=rtol,
-                                       atol=atol, batch=batch, result=result, owner="model")
+                                       atol=atol, batch=batch, result=result, owner="model",
+                                       joint=(model.forward, X64, dout, out, saved))
         if not result.checks[0].passed:
             result.notes.append("dout (from loss_fn) is wrong: fix the loss first. The parameters were checked "
                                 "against backward(dout) itself, so their results do not depend on the loss.")
@@ -205,10 +220,20 @@ def gradcheck_model(
     if any(not c.passed for c in result.checks[1:]):
         result.findings += locate(model, X64, result.checks[1:], check_layer=_check_layer, mode=mode, rtol=rtol,
                                   atol=atol, rng=rng)
-    model.forward(X64.copy())  # leave the model as after one honest forward/backward at X
-    model.backward(dout.copy())
+    # leave the model as after one forward/backward at X; the gradients must be the same again
+    accumulated = accumulating(model, X64, dout, grads, "model", lambda key: _layer_of(model, key))
+    result.checks = [accumulated.get(c.name, c) for c in result.checks]
     result.notes += _low_precision_note(X, "X")
     return finish(result, [], raise_on_fail)
+
+
+def _layer_of(model: Any, key: str) -> str:
+    """`` (layers[0], Linear)`` for a parameter ``"0.W"`` of a model with ``layers``, else ``""``."""
+    layers = getattr(model, "layers", None)
+    index = key.partition(".")[0]
+    if isinstance(layers, (list, tuple)) and index.isdigit() and int(index) < len(layers):
+        return f" (layers[{index}], {type(layers[int(index)]).__name__})"
+    return ""
 
 
 def _forward_after_warm_up(obj: Any, x: np.ndarray, rng: np.random.Generator, *, owner: str,
@@ -218,9 +243,16 @@ def _forward_after_warm_up(obj: Any, x: np.ndarray, rng: np.random.Generator, *,
     The warm-up forward overwrites whatever ``obj`` cached, so a ``backward`` that
     uses a stale cache instead of the one from ``forward(x)`` is caught.
     """
-    obj.forward(other_input(x, rng))
+    warm = obj.forward(other_input(x, rng))
     out_raw = call_checked(obj.forward, x, f"{owner}.forward", arg)
-    return out_raw, as_output(out_raw, f"{owner}.forward", arg)
+    out = as_output(out_raw, f"{owner}.forward", arg)
+    if np.asarray(out_raw).dtype == np.float64 and float32_values(out):
+        try:
+            if float32_values(np.asarray(warm, dtype=np.float64)):
+                out_raw = out_raw.astype(np.float32)  # float32 work, returned as float64: judged as float32
+        except (TypeError, ValueError):
+            pass
+    return out_raw, out
 
 
 def _moved_parameter_checks(params: dict[str, np.ndarray], saved: dict[str, np.ndarray]) -> list[TensorCheck]:
@@ -236,21 +268,6 @@ def _finish_restored(result: GradcheckResult, checks: list[TensorCheck], params:
     return finish(result, checks, raise_on_fail)
 
 
-def _phi_param(forward: Callable, p: np.ndarray, original: np.ndarray, x: np.ndarray, g: np.ndarray,
-               fname: str) -> Callable[[np.ndarray], np.ndarray]:
-    """``values -> [sum(g * forward(x))]`` with the live parameter ``p`` set to ``values``, then restored."""
-
-    def phi(values: np.ndarray) -> np.ndarray:
-        p[...] = values
-        try:
-            y = as_output(call_checked(forward, x, fname, "x"), fname, "perturbed parameters")
-        finally:
-            p[...] = original
-        return np.array([np.sum(g * y)])
-
-    return phi
-
-
 def _loss(loss_fn: Callable, out: np.ndarray, Y: np.ndarray) -> tuple[float, Any]:
     """``loss_fn(copy of out, copy of Y)`` with its output checked."""
     value = call_checked(lambda o: loss_fn(o, Y.copy()), out, "loss_fn", "out")
@@ -263,10 +280,23 @@ def _loss(loss_fn: Callable, out: np.ndarray, Y: np.ndarray) -> tuple[float, Any
 
 
 def _check_tensors(tensors: list, *, grads_keys: set, mode: str, rng: np.random.Generator, rtol: float | None,
-                   atol: float, batch: int | None, result: GradcheckResult, owner: str) -> list[TensorCheck]:
-    """Build a probe per (name, values, store dtype, analytic, phi, output) and check it."""
+                   atol: float, batch: int | None, result: GradcheckResult, owner: str,
+                   joint: tuple | None = None) -> list[TensorCheck]:
+    """Build a probe per (name, values, store dtype, analytic, phi, output) and check it.
+
+    ``joint = (forward, x, g, out, saved parameters)``: in ``"auto"`` mode on a large layer or model, the
+    parameters are first checked together along one direction (:func:`screen_jointly`).
+    """
     checks = []
-    for name, values, store, raw, phi, y_raw in tensors:
+    mode = auto_mode(mode, sum(int(np.size(t[1])) for t in tensors))
+    screened = {}
+    if mode == "auto-large" and joint is not None:
+        screened = _screen(tensors, joint, grads_keys=grads_keys, rng=rng, rtol=rtol, atol=atol)
+    for name, values, store, raw, phi, y_raw, *fast in tensors:
+        if name in screened:
+            checks.append(screened[name])
+            continue
+        entry, f0, x_in = fast if fast else (None, None, None)
         shape = values.shape
         if name not in ("x", "dout") and name not in grads_keys:
             checks.append(not_run(name, shape, "missing", f"{owner}.gradients() has no entry {name!r}: "
@@ -283,9 +313,35 @@ def _check_tensors(tensors: list, *, grads_keys: set, mode: str, rng: np.random.
             result.notes.append(note)
         base = np.array(values, dtype=np.float64)
         probe = Probe(name=name, base=base, analytic=analytic.reshape(1, -1), evaluate=phi, store=np.dtype(store),
-                      eps_numeric=eps_num, eps_analytic=eps_an, f0=phi(base))
+                      eps_numeric=eps_num, eps_analytic=eps_an, f0=f0 if f0 is not None else phi(base),
+                      entry=entry)
         try:
             checks.append(run(probe, analytic, mode, rng, tol, atol, batch))
+            if x_in is not None and not np.array_equal(x_in[0], x_in[1], equal_nan=True):
+                raise InputModifiedError(f"{owner}.forward: modified its input x in place; a forward pass "
+                                         f"must leave its input unchanged (work on a copy, avoid +=)")
         except InputModifiedError as exc:
             checks.append(not_run(name, shape, "mutation", str(exc)))
     return checks
+
+
+def _screen(tensors: list, joint: tuple, *, grads_keys: set, rng: np.random.Generator, rtol: float | None,
+            atol: float) -> dict[str, TensorCheck]:
+    """The parameters' checks if they pass together along one direction (float64 only), else ``{}``."""
+    forward, x, g, out, saved = joint
+    params = []
+    for name, values, store, raw, *_ in tensors:
+        if name in ("x", "dout"):
+            continue
+        if name not in grads_keys or np.dtype(store) != np.float64 or np.asarray(raw).dtype != np.float64:
+            return {}
+        analytic, bad = as_analytic(raw, values.shape, f"the gradient for {name}")
+        if bad is not None:
+            return {}
+        params.append((name, values, saved[name], analytic))
+    if not params or np.asarray(out).dtype != np.float64:
+        return {}
+    checks = screen_jointly(params, forward, x, g, out, rng=rng, rtol=1e-6 if rtol is None else float(rtol),
+                            atol=atol)
+    return {} if checks is None else {c.name: c for c in checks}
+

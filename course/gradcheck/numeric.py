@@ -265,7 +265,7 @@ def call_checked(f: Callable, arg: np.ndarray, name: str = "f", argname: str = "
         where = ""
         if given.shape == arg.shape and given.ndim > 0:
             i = tuple(int(k) for k in np.argwhere(~np.isclose(given, arg, rtol=0, atol=0, equal_nan=True))[0])
-            where = f" (entry {_idx(i)} changed from {arg[i]:.6g} to {given[i]:.6g})"
+            where = f" (entry {_idx(i)} changed from {float(arg[i])!r} to {float(given[i])!r})"
         raise InputModifiedError(
             f"{name}: modified its input {argname} in place{where}; a function being "
             f"differentiated must leave its argument unchanged (work on a copy, e.g. "

@@ -60,9 +60,34 @@ def choose_rtol(rtol: float | None, eps_numeric: float, eps_analytic: float,
                         f"(step cbrt(eps32)); compared with rtol={chosen:.0e}")
     if eps_analytic > EPS64:
         chosen = 1e-4 if rtol is None else float(rtol)
-        return chosen, (f"float32: the numerical side was computed in float64; the float32 analytic "
-                        f"gradient for {name} is compared with rtol={chosen:.0e}")
+        return chosen, (f"the analytic gradient for {name} is float32 (the function's values are float64): "
+                        f"compared with rtol={chosen:.0e} and float32 rounding at the tensor's largest entry")
     return (1e-6 if rtol is None else float(rtol)), None
+
+
+def float32_values(y: np.ndarray) -> bool:
+    """Whether every value of the float64 array ``y`` is exactly a float32 number (and not all 0)."""
+    y = np.asarray(y, dtype=np.float64)
+    with np.errstate(over="ignore"):
+        return bool(y.size and y.any() and np.array_equal(y.astype(np.float32).astype(np.float64), y))
+
+
+def computes_in_float32(f: Any, x: np.ndarray, y0: np.ndarray) -> bool:
+    """Whether ``f`` works in float32 although it returns float64 (e.g. a Python float).
+
+    A float64 computation almost never lands on float32 numbers; a float32 one always does,
+    whatever it is converted to on the way out. ``f(x)`` alone can be a float32 number by
+    accident (``sum(x**2)`` at integer ``x``), so ``f`` is also evaluated at a nearby point.
+    Arithmetic in float32 whose result is changed again in float64 cannot be seen this way.
+    """
+    if not float32_values(y0):
+        return False
+    near = x + 1e-3 * np.maximum(1.0, np.abs(x)) * np.linspace(0.3, 0.7, x.size).reshape(x.shape)
+    try:
+        y1 = np.asarray(f(near), dtype=np.float64)
+    except Exception:  # noqa: BLE001 - f may refuse other points; then we cannot tell
+        return False
+    return float32_values(y1)
 
 
 def as_analytic(value: Any, shape: tuple[int, ...], what: str,

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from course.gradcheck.diagnosis import Diagnosis, diagnose
-from course.gradcheck.diagnosis.patterns import OFFSET_HINT, offset_amount
 from course.gradcheck.compare import TensorCheck
 
 __all__ = ["GradcheckError", "GradcheckResult", "name_cause"]
@@ -123,6 +122,8 @@ def _failure_lines(c: TensorCheck) -> list[str]:
     shape = f"shape {c.shape}" if c.shape is not None else ""
     if c.mode == "not run":
         how = "not checked"
+    elif c.mode == "backward run twice":
+        how = "a second backward gives a different gradient"
     elif c.mode == "exhaustive":
         how = f"every entry perturbed: {c.n_wrong} of {int(np.prod(c.shape)) if c.shape else 1} wrong"
     else:
@@ -156,14 +157,17 @@ def _kink_line(c: TensorCheck) -> str:
 
 
 def name_cause(check: TensorCheck, analytic: np.ndarray, *, batch_size: int | None,
-               rtol: float, atol: float, what: str | None = None) -> Diagnosis | None:
-    """The likely cause of a failed check, from the whole tensor or its localised entries.
+               rtol: float, atol: float, what: str | None = None) -> Diagnosis:
+    """The likely cause of a failed exhaustive check, read from every entry (``check.numeric``).
+
+    The entries the check found wrong (``check.wrong``) are the ones the pattern describes, so
+    the cause never contradicts the count; ``"no pattern recognised"`` when none fits.
+    Directional failures are described by :func:`course.gradcheck.scope.directional_cause`.
 
     Parameters
     ----------
     check : TensorCheck
-        A failed check (exhaustive: has ``numeric``; directional: has
-        ``projections`` and localised ``entries``).
+        A failed check with ``numeric`` (and ``wrong``) filled in.
     analytic : ndarray
         The analytic gradient (tensor-shaped) or Jacobian ``(n_out, n_in)``.
     batch_size : int or None
@@ -174,37 +178,13 @@ def name_cause(check: TensorCheck, analytic: np.ndarray, *, batch_size: int | No
         How to refer to the analytic side; default ``"the gradient for <name>"``.
     """
     what = what or f"the gradient for {check.name}"
-    loose = max(1e-5, 10 * rtol)
+    found = None
     if check.numeric is not None:
         numeric = check.numeric.reshape(analytic.shape)
-        return diagnose(analytic, numeric, batch_size=batch_size, rtol=loose,
-                        atol=max(atol, 1e-7 * float(np.abs(numeric).max(initial=0.0))), what=what)
-    if not check.projections:
-        return None
-    a = np.array([p[0] for p in check.projections])
-    c = np.array([p[1] for p in check.projections])
-    g_norm = float(np.linalg.norm(analytic))
-    tol = max(atol, 1e-6 * g_norm, 1e-7 * float(np.abs(c).max()))
-    found = diagnose(a, c, batch_size=batch_size, rtol=loose, atol=tol, what=what)
-    if found is not None and found.name in ("zeros", "sign", "factor"):
+        wrong = None if check.wrong is None else check.wrong.reshape(analytic.shape)
+        found = diagnose(analytic, numeric, batch_size=batch_size, rtol=max(1e-5, 10 * rtol),
+                         atol=max(atol, 1e-7 * float(np.abs(numeric).max(initial=0.0))), what=what, wrong=wrong)
+    if found is not None:
         return found
-    if analytic.ndim == 2 and analytic.shape[0] == analytic.shape[1] > 1:
-        flipped = np.array([float(analytic.T.ravel() @ p[2]) for p in check.projections])
-        if np.allclose(flipped, c, rtol=loose, atol=tol) and not np.allclose(analytic, analytic.T):
-            return diagnose(analytic.T, analytic, what=what)  # phrased by the "transposed" pattern
-    if check.complete and 1 <= len(check.entries) <= 3:
-        which = ", ".join("[" + ", ".join(map(str, e.index)) + "]" for e in check.entries)
-        return Diagnosis("entries", f"Only {which} of {check.name} {'is' if len(check.entries) == 1 else 'are'} "
-                                    f"wrong (bisection over all entries found no other): look for code that "
-                                    f"writes single entries, e.g. an index that is off by one.")
-    if len(check.entries) >= 2:
-        ea = np.array([e.analytic for e in check.entries])
-        en = np.array([e.numeric for e in check.entries])
-        amount = offset_amount(ea - en, batch_size, tol)
-        if amount is not None:
-            return Diagnosis("offset", f"{what[:1].upper() + what[1:]} differs from the numerical value by "
-                                       f"exactly {amount} at every wrong entry found: {OFFSET_HINT}.")
-        found = diagnose(ea, en, batch_size=batch_size, rtol=loose, atol=tol, what=what)
-        if found is not None and found.name in ("mask", "activation", "sign", "factor", "zeros"):
-            return found
-    return None
+    count = f"{check.n_wrong} of {analytic.size} entries are wrong" if check.n_wrong else "it is wrong"
+    return Diagnosis("unknown", f"{what[:1].upper() + what[1:]}: {count}; no pattern recognised.")

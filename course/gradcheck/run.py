@@ -15,9 +15,10 @@ from course.gradcheck.compare import Probe, TensorCheck, check_exhaustive
 from course.gradcheck.diagnosis import Diagnosis
 from course.gradcheck.directional import check_directional
 from course.gradcheck.report import GradcheckError, GradcheckResult, name_cause
+from course.gradcheck.scope import directional_cause
 
 AUTO_EXHAUSTIVE_MAX = 100   # tensors up to this size are checked entry by entry in "auto" mode
-DIRECTIONS = 3              # random directions per tensor in directional mode
+DIRECTIONS = 1              # random directions per tensor in directional mode (3 once one fails)
 MAX_ENTRIES = 5             # wrong entries localised per tensor
 KINK_EXHAUSTIVE_MAX = 2000  # "auto": a tensor this small whose directions met kinks is rechecked entry by entry
 
@@ -36,8 +37,21 @@ def finish(result: GradcheckResult, checks: list[TensorCheck], raise_on_fail: bo
     return result
 
 
+AUTO_TOTAL_EXHAUSTIVE_MAX = 1000  # "auto" on a layer/model with more entries in all: small tensors go directional first
+
+
 def use_directional(mode: str, size: int) -> bool:
-    return mode == "directional" or (mode == "auto" and size > AUTO_EXHAUSTIVE_MAX)
+    return mode in ("directional", "auto-large") or (mode == "auto" and size > AUTO_EXHAUSTIVE_MAX)
+
+
+def auto_mode(mode: str, total: int) -> str:
+    """``"auto-large"`` for ``"auto"`` on a layer or model whose tensors have more than 1000 entries in all.
+
+    There, perturbing each small tensor (a bias) entry by entry would cost more than checking
+    every large one along a random direction; a small tensor is checked along a direction first
+    and entry by entry only if that fails (for the report) or met kinks.
+    """
+    return "auto-large" if mode == "auto" and total > AUTO_TOTAL_EXHAUSTIVE_MAX else mode
 
 
 def run(probe: Probe, analytic: np.ndarray, mode: str, rng: np.random.Generator, rtol: float, atol: float,
@@ -49,7 +63,7 @@ def run(probe: Probe, analytic: np.ndarray, mode: str, rng: np.random.Generator,
         if check.kinks and check.passed:
             # Along a direction through a kink, <g, v> need only lie between the one-sided slopes,
             # which sum over every kinked entry: a weak test. Check small tensors entry by entry.
-            if mode == "auto" and probe.base.size <= KINK_EXHAUSTIVE_MAX:
+            if mode in ("auto", "auto-large") and probe.base.size <= KINK_EXHAUSTIVE_MAX:
                 spent = check.evaluations
                 check = check_exhaustive(probe, rtol=rtol, atol=atol)
                 check.evaluations += spent
@@ -57,9 +71,17 @@ def run(probe: Probe, analytic: np.ndarray, mode: str, rng: np.random.Generator,
             else:
                 check.note = ("random directions met kinks, where the check is weaker; "
                               "mode='exhaustive' checks every entry")
+        elif not check.passed and mode == "auto-large" and probe.base.size <= AUTO_EXHAUSTIVE_MAX:
+            spent = check.evaluations  # a small tensor that failed: every entry, for an exact report
+            check = check_exhaustive(probe, rtol=rtol, atol=atol)
+            check.evaluations += spent
     else:
         check = check_exhaustive(probe, rtol=rtol, atol=atol)
     check.evaluations += 1  # f at the unperturbed point, evaluated when the probe was built
     if not check.passed:
-        check.diagnosis = name_cause(check, analytic, batch_size=batch_size, rtol=rtol, atol=atol, what=what)
+        if check.numeric is None and probe.analytic.shape[0] == 1:
+            check.diagnosis = directional_cause(probe, check, analytic, rng=rng, batch_size=batch_size,
+                                                rtol=rtol, atol=atol, what=what or f"the gradient for {probe.name}")
+        else:
+            check.diagnosis = name_cause(check, analytic, batch_size=batch_size, rtol=rtol, atol=atol, what=what)
     return check

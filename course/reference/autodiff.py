@@ -69,6 +69,22 @@ def _operand(x: Value | float, op: str) -> Value:
     return Value(_as_float(x, f"operand of {op}", _OPERAND))
 
 
+def _overflow(op: str, operands: tuple[Value, ...], what: str = "result") -> OverflowError:
+    """An OverflowError naming the operation and its operand values."""
+    values = ", ".join(_short(v.data) for v in operands)
+    return OverflowError(
+        f"Value overflow in {op!r}: the {what} of {op!r} applied to {values} is too large for a float (overflow); "
+        f"use smaller inputs, or rewrite the computation so that no intermediate value exceeds ~1.8e308"
+    )
+
+
+def _checked_result(value: float, op: str, operands: tuple[Value, ...]) -> float:
+    """``value`` if it is finite, else an OverflowError naming ``op`` and its operands."""
+    if not math.isfinite(value):
+        raise _overflow(op, operands)
+    return value
+
+
 def _leaf_backward() -> None:
     """A leaf has no parents: there is nothing to pass on."""
 
@@ -117,7 +133,7 @@ class Value:
         if not isinstance(label, str):
             raise TypeError(f"label: expected a str, got {_describe(label)}")
         # Leaves come from the user and are checked; op results are computed here.
-        self.data = float(data) if _prev else _as_float(data, "data", _REAL)
+        self.data = _checked_result(float(data), _op, _prev) if _prev else _as_float(data, "data", _REAL)
         self.grad = 0.0
         self.label = label
         self._prev = _prev
@@ -169,7 +185,11 @@ class Value:
             raise ValueError(f"x ** p: a negative base needs an integer exponent, got x={x}, p={p}")
         if x == 0 and p < 0:
             raise ZeroDivisionError(f"x ** p: 0 to a negative power (division by zero), p={p}")
-        out = Value(x ** p, _prev=(self,), _op=f"**{p:g}")
+        try:
+            raised = x ** p
+        except OverflowError:
+            raise _overflow(f"**{p:g}", (self,)) from None
+        out = Value(raised, _prev=(self,), _op=f"**{p:g}")
 
         def _backward() -> None:
             self.grad += (p * x ** (p - 1) if p != 0 else 0.0) * out.grad
@@ -178,7 +198,11 @@ class Value:
 
     def exp(self) -> Value:
         """``e ** self``; d(e^x)/dx = e^x."""
-        out = Value(math.exp(self.data), _prev=(self,), _op="exp")
+        try:
+            e = math.exp(self.data)
+        except OverflowError:
+            raise _overflow("exp", (self,)) from None
+        out = Value(e, _prev=(self,), _op="exp")
 
         def _backward() -> None:
             self.grad += out.data * out.grad
@@ -295,6 +319,8 @@ class Value:
         self.grad = 1.0
         for node in reversed(order):              # root first, leaves last
             node._backward()
+            if not all(math.isfinite(parent.grad) for parent in node._prev):
+                raise _overflow(node._op, node._prev, what="gradient")
         for node, grad in zip(order, earlier):
             node.grad += grad                     # accumulate, like PyTorch
 

@@ -30,13 +30,6 @@ from numpy.typing import ArrayLike
 
 from course.validation import as_float_array, as_generator, as_positive_int
 
-from course.reference.functions import (
-    relu,
-    relu_prime,
-    sigmoid,
-    sigmoid_prime,
-    tanh_prime,
-)
 
 __all__ = ["Layer", "Linear", "Sigmoid", "Tanh", "ReLU", "INITS"]
 
@@ -71,15 +64,34 @@ class Layer(Protocol):
     def gradients(self) -> dict[str, np.ndarray]: ...
 
 
-def _check_dout(dout: Any, expected_shape: tuple[int, ...]) -> np.ndarray:
+def _check_dout(dout: Any, expected_shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     """Validate the upstream gradient: it must have the forward output's shape."""
-    return as_float_array(
-        dout,
-        "dout",
-        ndim=2,
-        shape=expected_shape,
-        shape_text=f"{expected_shape} (the shape of this layer's forward output)",
-    )
+    return _as_batch(dout, "dout", expected_shape, f"{expected_shape} (the shape of this layer's forward output)",
+                     dtype)
+
+
+def _as_batch(x: Any, name: str, shape: tuple[int | None, ...], shape_text: str, dtype: np.dtype) -> np.ndarray:
+    """``x`` checked (2-D, ``shape``, finite) and in ``dtype``: a float32 array stays float32 for a float32 layer.
+
+    The checks of the public ``forward``/``backward``; an ``MLP`` checks its input once and
+    runs its layers' unchecked steps (``_forward``/``_backward``) after that.
+    """
+    if type(x) is np.ndarray and x.dtype == dtype and x.ndim == 2 and all(
+            s is None or s == g for s, g in zip(shape, x.shape)):
+        if not np.isfinite(x).all():
+            as_float_array(x, name, ndim=2)  # raises, naming the first bad entry
+        return x
+    return as_float_array(x, name, ndim=2, shape=shape, shape_text=shape_text).astype(dtype, copy=False)
+
+
+def _float_dtype(dtype: Any) -> np.dtype:
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ValueError(f"dtype: expected numpy.float64 or numpy.float32, got {dtype!r}")
+    return dt
 
 
 class Linear:
@@ -97,6 +109,9 @@ class Linear:
         Standard deviation of the normal initial weights: ``"xavier"``
         ``sqrt(1 / n_in)`` (for tanh and sigmoid), ``"he"`` ``sqrt(2 / n_in)``
         (for ReLU), ``"normal"`` 0.01 (small random weights).
+    dtype : numpy.float64 (default) or numpy.float32
+        The dtype of ``W``, ``b`` and of everything the layer computes; inputs
+        are converted to it.
 
     Attributes
     ----------
@@ -113,12 +128,14 @@ class Linear:
     Linear.from_params : a layer with given weights.
     """
 
-    def __init__(self, n_in: int, n_out: int, *, rng: np.random.Generator, init: str = "xavier") -> None:
+    def __init__(self, n_in: int, n_out: int, *, rng: np.random.Generator, init: str = "xavier",
+                 dtype: Any = np.float64) -> None:
         n_in = as_positive_int(n_in, "n_in")
         n_out = as_positive_int(n_out, "n_out")
         as_generator(rng)
         std = _init_std(init, n_in)
-        self._set_params(rng.normal(0.0, std, size=(n_out, n_in)), np.zeros((n_out, 1)))
+        dt = _float_dtype(dtype)
+        self._set_params(rng.normal(0.0, std, size=(n_out, n_in)).astype(dt), np.zeros((n_out, 1), dtype=dt))
 
     @classmethod
     def from_params(cls, W: ArrayLike, b: ArrayLike) -> Linear:
@@ -128,12 +145,14 @@ class Linear:
         ----------
         W : (n_out, n_in) array_like
         b : (n_out, 1) array_like
+            float32 ``W`` gives a float32 layer; anything else float64.
         """
-        W = as_float_array(W, "W", ndim=2, shape_text="(n_out, n_in)")
+        dt = np.dtype(np.float32) if np.asarray(W).dtype == np.float32 else np.dtype(np.float64)
+        W = as_float_array(W, "W", ndim=2, shape_text="(n_out, n_in)").astype(dt)
         n_out, n_in = W.shape
         if n_out == 0 or n_in == 0:
             raise ValueError(f"W: expected a non-empty array of shape (n_out, n_in), got shape {W.shape}")
-        b = as_float_array(b, "b", ndim=2, shape=(n_out, 1), shape_text=f"(n_out={n_out}, 1)")
+        b = as_float_array(b, "b", ndim=2, shape=(n_out, 1), shape_text=f"(n_out={n_out}, 1)").astype(dt)
         layer = cls.__new__(cls)
         layer._set_params(W.copy(), b.copy())
         return layer
@@ -148,19 +167,27 @@ class Linear:
 
     def forward(self, x: ArrayLike) -> np.ndarray:
         """``z = W @ a + b`` for a batch ``a`` of shape ``(n_in, m)``; returns ``(n_out, m)``."""
-        a = as_float_array(x, "x", ndim=2, shape=(self.n_in, None), shape_text=f"(n_in={self.n_in}, m)")
+        return self._forward(_as_batch(x, "x", (self.n_in, None), f"(n_in={self.n_in}, m)", self.W.dtype))
+
+    def _forward(self, a: np.ndarray) -> np.ndarray:
+        """``forward`` of an input already checked."""
         self._a = a
-        return self.W @ a + self.b
+        z = self.W @ a
+        z += self.b
+        return z
 
     def backward(self, dout: ArrayLike) -> np.ndarray:
         """Given ``dz`` of shape ``(n_out, m)``, set ``dW`` and ``db``; return ``da`` ``(n_in, m)``."""
         if self._a is None:
             raise RuntimeError("Linear.backward called before forward: call forward(x) first")
+        return self._backward(_check_dout(dout, (self.n_out, self._a.shape[1]), self.W.dtype))
+
+    def _backward(self, dz: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
+        """``backward`` of an upstream gradient already checked (``need_dx=False``: only dW and db)."""
         a = self._a
-        dz = _check_dout(dout, (self.n_out, a.shape[1]))
         self.dW = dz @ a.T
         self.db = dz.sum(axis=1, keepdims=True)
-        return self.W.T @ dz
+        return self.W.T @ dz if need_dx else None
 
     def parameters(self) -> dict[str, np.ndarray]:
         """``{"W": W, "b": b}``, the live arrays."""
@@ -188,27 +215,40 @@ def _init_std(init: Any, n_in: int) -> float:
 
 
 class _Elementwise:
-    """An activation ``a = f(z)`` applied to every entry; no parameters."""
+    """An activation ``a = f(z)`` applied to every entry; no parameters.
+
+    The input's float dtype is kept (float32 stays float32); other inputs become float64.
+    """
 
     _f: Callable[[np.ndarray], np.ndarray]
-    _f_prime: Callable[[np.ndarray], np.ndarray]
 
     def __init__(self) -> None:
         self._z: np.ndarray | None = None  # the input of the last forward
+        self._out: np.ndarray | None = None  # and its output
 
     def forward(self, x: ArrayLike) -> np.ndarray:
         """``a = f(z)`` elementwise; ``z`` is ``(n, m)`` and so is ``a``."""
-        z = as_float_array(x, "x", ndim=2, shape_text="(n, m)")
+        dtype = x.dtype if isinstance(x, np.ndarray) and x.dtype == np.float32 else np.dtype(np.float64)
+        return self._forward(_as_batch(x, "x", (None, None), "(n, m)", dtype))
+
+    def _forward(self, z: np.ndarray) -> np.ndarray:
+        """``forward`` of an input already checked."""
         self._z = z
-        return self._f(z)
+        self._out = self._f(z)
+        return self._out
 
     def backward(self, dout: ArrayLike) -> np.ndarray:
         """``dz = da * f'(z)`` elementwise (the diagonal Jacobian, applied implicitly)."""
         if self._z is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before forward: call forward(x) first")
-        z = self._z
-        da = _check_dout(dout, z.shape)
-        return da * self._f_prime(z)
+        return self._backward(_check_dout(dout, self._z.shape, self._z.dtype))
+
+    def _backward(self, da: np.ndarray) -> np.ndarray:
+        """``backward`` of an upstream gradient already checked."""
+        return da * self._f_prime(self._z, self._out)
+
+    def _f_prime(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
 
     def parameters(self) -> dict[str, np.ndarray]:
         """``{}``: an activation has no parameters."""
@@ -222,22 +262,50 @@ class _Elementwise:
         return f"{type(self).__name__}()"
 
 
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    """``sigmoid(z)`` in ``z``'s dtype, with ``exp`` of non-positive numbers only (no overflow)."""
+    e = np.exp(-np.abs(z))
+    one = z.dtype.type(1.0)
+    return np.where(z >= 0, one / (one + e), e / (one + e))
+
+
 class Sigmoid(_Elementwise):
     """Sigmoid layer: ``a = sigma(z)``; backward ``dz = da * sigma(z) (1 - sigma(z))``."""
 
-    _f = staticmethod(sigmoid)
-    _f_prime = staticmethod(sigmoid_prime)
+    _f = staticmethod(_sigmoid)
+
+    def _f_prime(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return a * (1.0 - a)  # sigma'(z) = s (1 - s), from the output s = sigma(z) kept by forward
 
 
 class Tanh(_Elementwise):
     """Tanh layer: ``a = tanh(z)``; backward ``dz = da * (1 - tanh(z)**2)``."""
 
     _f = staticmethod(np.tanh)
-    _f_prime = staticmethod(tanh_prime)
+
+    def _f_prime(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return 1.0 - a**2  # tanh'(z) = 1 - t**2, from the output t = tanh(z) kept by forward
 
 
 class ReLU(_Elementwise):
     """ReLU layer: ``a = max(z, 0)``; backward ``dz = da * (z > 0)`` (0 at the kink)."""
 
-    _f = staticmethod(relu)
-    _f_prime = staticmethod(relu_prime)
+    _f = staticmethod(lambda z: np.maximum(z, 0.0, dtype=z.dtype))
+
+    def _f_prime(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return z > 0  # relu'(z): 1 where z > 0, else 0 (the subgradient 0 at the kink)
+
+
+#: the layer classes whose public forward/backward only check their input before the unchecked step
+CHECKED = {"forward": (Linear.forward, _Elementwise.forward), "backward": (Linear.backward, _Elementwise.backward)}
+
+
+def unchecked(layer: Any, method: str) -> Callable[[np.ndarray], np.ndarray]:
+    """``layer._forward`` (or ``_backward``) for a reference layer whose method is not replaced, else the method.
+
+    A subclass or an instance that replaces ``forward``/``backward`` (a deliberately buggy layer in a
+    test, a learner's own) is called through its own method, checks included.
+    """
+    if getattr(type(layer), method, None) in CHECKED[method] and method not in getattr(layer, "__dict__", {}):
+        return getattr(layer, "_" + method)
+    return getattr(layer, method)

@@ -52,6 +52,12 @@ def mse_loss(y_hat: ArrayLike, y: ArrayLike) -> tuple[float, np.ndarray]:
     except ValueError as exc:
         hint = "; reshape a label vector with y.reshape(1, -1)" if np.ndim(y) == 1 else ""
         raise ValueError(f"{exc}{hint}") from None
+    return _mse(y_hat, y)
+
+
+def _mse(y_hat: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """``mse_loss`` of arguments already checked (``(k, m)`` arrays of one float dtype)."""
+    m = y_hat.shape[1]
     diff = y_hat - y
     loss = 0.5 * float(np.sum(diff**2)) / m
     dy_hat = diff / m
@@ -87,6 +93,11 @@ def softmax_cross_entropy(logits: ArrayLike, y: ArrayLike) -> tuple[float, np.nd
     z = as_float_array(logits, "logits", ndim=2, shape_text="(k, m)")
     _require_examples(z, "logits")
     Y = _targets_as_matrix(y, z.shape)
+    return _softmax_ce(z, Y)
+
+
+def _softmax_ce(z: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
+    """``softmax_cross_entropy`` of logits and a ``(k, m)`` target matrix already checked."""
     m = z.shape[1]
     shifted = z - z.max(axis=0, keepdims=True)
     log_p = shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))
@@ -128,3 +139,12 @@ def _targets_as_matrix(y: Any, shape: tuple[int, int]) -> np.ndarray:
             "(non-negative, summing to 1, e.g. one-hot)"
         )
     return Y
+
+
+# The losses without their argument checks, for a trainer that checked its data once at the start:
+# ``loss.unchecked(y_hat, Y)`` takes arrays of one float dtype, and ``loss.targets(y, shape)``
+# turns the targets into the ``(k, m)`` matrix it expects (one-hot for integer labels).
+mse_loss.unchecked = _mse
+mse_loss.targets = lambda y, shape: as_float_array(y, "y", ndim=2, shape=shape, shape_text=f"{shape} like y_hat")
+softmax_cross_entropy.unchecked = _softmax_ce
+softmax_cross_entropy.targets = _targets_as_matrix

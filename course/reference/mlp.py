@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike
 
 from course.validation import as_float_array, as_positive_int
 
-from course.reference.layers import INITS, Linear, ReLU, Sigmoid, Tanh
+from course.reference.layers import INITS, Linear, ReLU, Sigmoid, Tanh, unchecked
 
 __all__ = ["MLP", "ACTIVATIONS"]
 
@@ -43,6 +43,9 @@ class MLP:
     init : {None, "xavier", "he", "normal"}
         Weight initialisation of every ``Linear`` (see ``Linear``); ``None``
         picks ``"he"`` for ReLU and ``"xavier"`` otherwise.
+    dtype : numpy.float64 (default) or numpy.float32
+        The dtype of every parameter and of the computation (float32 data is
+        trained in float32 by a float32 model).
 
     Attributes
     ----------
@@ -80,6 +83,7 @@ class MLP:
         output_activation: str | None = None,
         rng: np.random.Generator,
         init: str | None = None,
+        dtype: Any = np.float64,
     ) -> None:
         self.sizes = _check_sizes(sizes)
         self.activation = _check_activation(activation, "activation")
@@ -93,7 +97,7 @@ class MLP:
         self.layers: list[Any] = []
         n_linear = len(self.sizes) - 1
         for l in range(n_linear):
-            self.layers.append(Linear(self.sizes[l], self.sizes[l + 1], rng=rng, init=init))
+            self.layers.append(Linear(self.sizes[l], self.sizes[l + 1], rng=rng, init=init, dtype=dtype))
             if l < n_linear - 1:
                 self.layers.append(ACTIVATIONS[self.activation]())
             elif self.output_activation is not None:
@@ -116,8 +120,18 @@ class MLP:
     def forward(self, X: ArrayLike) -> np.ndarray:
         """Output of the network for a batch ``X`` of shape ``(n_0, m)``; returns ``(n_L, m)``."""
         a = as_float_array(X, "X", ndim=2, shape=(self.sizes[0], None), shape_text=f"(n_in={self.sizes[0]}, m)")
+        return self._forward(a.astype(self.dtype, copy=False))
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The dtype of the first layer's weights (every layer's, for an ``MLP`` built here)."""
+        first = self.layers[0]
+        return first.W.dtype if hasattr(first, "W") else np.dtype(np.float64)
+
+    def _forward(self, a: np.ndarray) -> np.ndarray:
+        """``forward`` of an input already checked: the layers' own checks are not repeated."""
         for layer in self.layers:
-            a = layer.forward(a)
+            a = unchecked(layer, "forward")(a)
         self._out_shape = a.shape
         return a
 
@@ -132,8 +146,20 @@ class MLP:
             dout, "dout", ndim=2, shape=self._out_shape,
             shape_text=f"{self._out_shape} (the shape of the forward output)",
         )
-        for layer in reversed(self.layers):
-            d = layer.backward(d)
+        return self._backward(d.astype(self.dtype, copy=False))
+
+    def _backward(self, d: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
+        """``backward`` of an upstream gradient already checked.
+
+        ``need_dx=False`` (a trainer, which never uses ``dX``) skips the gradient the first
+        layer would pass down to the input, when that layer is a reference ``Linear``.
+        """
+        first = self.layers[0]
+        skip = not need_dx and isinstance(first, Linear) and unchecked(first, "backward") == first._backward
+        for layer in reversed(self.layers[1:] if skip else self.layers):
+            d = unchecked(layer, "backward")(d)
+        if skip:
+            d = first._backward(d, need_dx=False)
         self._has_gradients = True
         return d
 

@@ -26,6 +26,7 @@ Any model with the ``Layer`` protocol works (an ``MLP``, or a single
 """
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,7 +36,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from course.reference.history import History
+from course.reference.layers import Linear, unchecked
 from course.reference.losses import mse_loss
+from course.reference.mlp import MLP
 from course.validation import NonFiniteError, as_float_array, as_generator, as_positive_int
 
 __all__ = ["History", "train_per_sample", "train_minibatch"]
@@ -190,26 +193,91 @@ def train_minibatch(
         raise TypeError(f"shuffle: expected True or False, got {type(shuffle).__name__}")
     if shuffle or rng is not None:
         as_generator(rng, hint=" to shuffle with (or shuffle=False)")
+    forward, backward, loss, X, Y = _fast_steps(model, loss, X, Y, params)
+    first = [True]
 
     def one_epoch() -> tuple[float, dict[str, np.ndarray]]:
         order = rng.permutation(T) if shuffle else np.arange(T)
         Loss = 0.0
-        grad_sums = {name: np.zeros_like(p) for name, p in params.items()}
+        full = {name: np.zeros_like(p) for name, p in params.items()}  # sum of the full batches' gradients
+        last: dict[str, np.ndarray] = {}                                  # the short last batch's, weighted
         for start in range(0, T, batch_size):
             batch = order[start:start + batch_size]
-            Y_hat = model.forward(X[:, batch])
+            Y_hat = forward(X[:, batch])
             C, dY_hat = loss(Y_hat, Y[..., batch])  # C and dY_hat are already divided by len(batch)
-            model.backward(dY_hat)
-            grads = _gradients(model, params)
+            backward(dY_hat)
+            grads = _gradients(model, params) if first[0] else model.gradients()
+            first[0] = False
             for name, p in params.items():
                 p -= lr * grads[name]  # W <- W - lr * dW
-            _check_finite(params, C)
+            if not math.isfinite(C):
+                raise NonFiniteError(f"the loss is {C}")
             Loss += C * len(batch)
-            for name, g in grads.items():
-                grad_sums[name] += g * len(batch)
-        return Loss, grad_sums
+            if len(batch) == batch_size:
+                for name, g in grads.items():
+                    full[name] += g
+            else:
+                last = {name: g * len(batch) for name, g in grads.items()}
+        _check_finite(params, Loss)
+        return Loss, {name: s * batch_size + last[name] if last else s * batch_size for name, s in full.items()}
 
     return _repeat_epochs(one_epoch, model, T, lr=lr, epochs=epochs, callback=callback)
+
+
+def _fast_steps(model: Any, loss: LossFn, X: np.ndarray, Y: np.ndarray, params: dict[str, np.ndarray]):
+    """``(forward, backward, loss, X, Y)`` for the training loop: checked once here, not on every batch.
+
+    For the reference ``MLP`` and layers (methods not replaced) the unchecked steps are used, and
+    for the reference losses their unchecked form on targets converted once (one-hot for labels);
+    ``X`` and ``Y`` are in the dtype of the parameters, so float32 data trains a float32 model in
+    float32. Anything else (a learner's model or loss) is called as it is, checks included.
+    """
+    dtypes = {p.dtype for p in params.values()}
+    dtype = dtypes.pop() if len(dtypes) == 1 else np.dtype(np.float64)
+    X = X.astype(dtype, copy=False)
+    forward, backward = _unchecked(model, "forward"), _unchecked(model, "backward")
+    core, targets = getattr(loss, "unchecked", None), getattr(loss, "targets", None)
+    if core is None or targets is None or forward == getattr(model, "forward", None) or \
+            backward == getattr(model, "backward", None):
+        return model.forward, model.backward, loss, X, Y
+    n_out = getattr(model, "n_out", None)
+    if n_out is None:
+        return model.forward, model.backward, loss, X, Y
+    Y = np.asarray(targets(Y, (n_out, X.shape[1])), dtype=dtype)
+    return forward, backward, core, X, Y
+
+
+def _unchecked(model: Any, method: str) -> Callable:
+    """The unchecked step of a reference ``MLP`` or layer whose method is not replaced (else the method).
+
+    For an ``MLP`` the layers' steps are looked up once, for the whole training run: the
+    forward pass is then a plain loop over them, and the backward pass skips ``dX``, which a
+    trainer never uses.
+    """
+    if not isinstance(model, MLP):
+        return unchecked(model, method)
+    if getattr(type(model), method) is not getattr(MLP, method) or method in vars(model):
+        return getattr(model, method)
+    layers = model.layers
+    if method == "forward":
+        steps = [unchecked(layer, "forward") for layer in layers]
+
+        def forward(a: np.ndarray) -> np.ndarray:
+            for step in steps:
+                a = step(a)
+            model._out_shape = a.shape
+            return a
+        return forward
+    steps = [unchecked(layer, "backward") for layer in reversed(layers)]
+    first = layers[0]
+    if isinstance(first, Linear) and steps[-1] == first._backward:
+        steps[-1] = lambda d: first._backward(d, need_dx=False)
+
+    def backward(d: np.ndarray) -> None:
+        for step in steps:
+            d = step(d)
+        model._has_gradients = True
+    return backward
 
 
 def _repeat_epochs(

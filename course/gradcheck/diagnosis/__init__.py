@@ -50,6 +50,7 @@ def diagnose(
     rtol: float = 1e-6,
     atol: float = 1e-9,
     what: str = "your answer",
+    wrong: Any = None,
 ) -> Diagnosis | None:
     """Name the pattern by which ``actual`` differs from ``expected``.
 
@@ -66,6 +67,10 @@ def diagnose(
         Entry ``i`` matches when ``|a_i - e_i| <= atol + rtol * |e_i|``.
     what : str
         How the message refers to ``actual`` (default ``"your answer"``).
+    wrong : bool array_like, optional
+        Which entries are wrong, when the caller has already decided (a gradient
+        check's own verdicts); then the patterns describe exactly those entries and
+        ``rtol``/``atol`` only shape the pattern fits.
 
     Returns
     -------
@@ -121,6 +126,8 @@ def diagnose(
         )
 
     close = np.isclose(act, exp, rtol=rtol, atol=atol, equal_nan=True)
+    if wrong is not None and np.shape(wrong) == act.shape:
+        close = ~np.asarray(wrong, dtype=bool)
     if close.all():
         return None
     # From here on only finite, comparable entries matter.

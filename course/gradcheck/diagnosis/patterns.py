@@ -202,6 +202,10 @@ def _entries(a, e, close, subject, batch_size, rtol, atol):
     idx = [_fmt_index(tuple(int(i) for i in ix)) for ix in np.argwhere(bad)[:_MAX_LISTED]]
     more = f" and {n_bad - _MAX_LISTED} more" if n_bad > _MAX_LISTED else ""
     word = "entry" if n_bad == 1 else "entries"
+    if _fits(a[bad], -e[bad], max(rtol, 1e-6), atol) and np.abs(e[bad]).min() > atol:
+        return Diagnosis("sign", f"{subject} has the wrong sign at {word} {', '.join(idx)}{more} (the right size, "
+                                 f"the opposite sign) and is correct elsewhere: look for a stray minus or a "
+                                 f"flipped subtraction in the code that computes {'it' if n_bad == 1 else 'them'}.")
     return Diagnosis("entries", f"{subject} is correct except {word} {', '.join(idx)}{more}.")
 
 

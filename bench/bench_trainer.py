@@ -1,0 +1,174 @@
+"""Benchmark: one epoch of ``train_minibatch`` against a hand-written numpy loop and PyTorch.
+
+Each contender trains the same network from the same initial weights on the same batches
+(same shuffling), timed in turn within every repeat (interleaved); the median of ``--repeats``
+(>= 5) is printed with the ratios to ours:
+
+* ``784-256-10`` ReLU, softmax cross-entropy, batch 128, ``--examples`` (default 60 000)
+  MNIST-sized synthetic examples, float64 and float32 (float32 data, float32 model);
+* ``2-64-64-1`` tanh, sigmoid output, MSE, batch 128, 2 000 points in the plane, float64.
+
+The hand-written loop is what a learner writes once the chapter is done: the forward pass with
+cached activations, the loss and its gradient, ``dW = dz @ a.T``, ``db = dz.sum(1)``,
+``da = W.T @ dz`` (not for the first layer), and ``W -= lr * dW`` (one-hot targets made once).
+PyTorch is ``nn.Sequential`` with ``torch.optim.SGD`` on CPU. BLAS and PyTorch use one thread
+each (set before numpy is imported); without PyTorch its column is skipped with a line saying so.
+
+Run:  python bench/bench_trainer.py [--repeats 5] [--examples 60000]
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+if __name__ == "__main__":
+    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[_var] = "1"
+
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from environment import blas_line, load_torch  # noqa: E402
+
+from course.reference.losses import mse_loss, softmax_cross_entropy  # noqa: E402
+from course.reference.mlp import MLP  # noqa: E402
+from course.reference.training import train_minibatch  # noqa: E402
+
+BATCH, LR = 128, 0.05
+
+
+def problems(examples: int):
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0.0, 1.0, size=(784, examples))
+    y = rng.integers(0, 10, size=examples)
+    P = rng.uniform(-1.0, 1.0, size=(2, 2000))
+    Y = (P[1] > 0.5 * np.sin(3.0 * P[0])).astype(np.float64).reshape(1, -1)
+    return [("784-256-10 relu", [784, 256, 10], "relu", None, X, y, softmax_cross_entropy, np.float64),
+            ("784-256-10 relu", [784, 256, 10], "relu", None, X.astype(np.float32), y, softmax_cross_entropy,
+             np.float32),
+            ("2-64-64-1 tanh", [2, 64, 64, 1], "tanh", "sigmoid", P, Y, mse_loss, np.float64)]
+
+
+def order(T: int) -> np.ndarray:
+    return np.random.default_rng(1).permutation(T)
+
+
+def ours(sizes, act, out_act, X, Y, loss, dtype):
+    net = MLP(sizes, activation=act, output_activation=out_act, rng=np.random.default_rng(0), dtype=dtype)
+    start = time.perf_counter()
+    train_minibatch(net, X, Y, loss=loss, lr=LR, epochs=1, batch_size=BATCH, rng=np.random.default_rng(1))
+    return time.perf_counter() - start, net
+
+
+def handwritten(sizes, act, out_act, X, Y, loss, dtype):
+    net = MLP(sizes, activation=act, output_activation=out_act, rng=np.random.default_rng(0), dtype=dtype)
+    Ws = [layer.W.copy() for layer in net.layers[::2]]
+    bs = [layer.b.copy() for layer in net.layers[::2]]
+    start = time.perf_counter()
+    T = X.shape[1]
+    if loss is softmax_cross_entropy:
+        onehot = np.zeros((sizes[-1], T), dtype=dtype)
+        onehot[Y, np.arange(T)] = 1
+        Y = onehot
+    idx_all = order(T)
+    total = 0.0
+    L = len(Ws)
+    for s in range(0, T, BATCH):
+        idx = idx_all[s:s + BATCH]
+        a, y = X[:, idx], Y[:, idx]
+        m = a.shape[1]
+        acts, zs = [a], []
+        for l in range(L):
+            z = Ws[l] @ a + bs[l]
+            zs.append(z)
+            if l < L - 1:
+                a = np.maximum(z, 0) if act == "relu" else np.tanh(z)
+            else:
+                a = 1 / (1 + np.exp(-z)) if out_act == "sigmoid" else z
+            acts.append(a)
+        if loss is softmax_cross_entropy:
+            e = np.exp(a - a.max(axis=0, keepdims=True))
+            p = e / e.sum(axis=0, keepdims=True)
+            total += -float(np.sum(y * np.log(p))) / m * m
+            dz = (p - y) / m
+        else:
+            diff = a - y
+            total += 0.5 * float(np.sum(diff**2))
+            dz = diff / m * (a * (1 - a))
+        for l in reversed(range(L)):
+            dW = dz @ acts[l].T
+            db = dz.sum(axis=1, keepdims=True)
+            if l > 0:
+                da = Ws[l].T @ dz
+                dz = da * (zs[l - 1] > 0) if act == "relu" else da * (1 - acts[l] ** 2)
+            Ws[l] -= LR * dW
+            bs[l] -= LR * db
+    return time.perf_counter() - start, (Ws, bs)
+
+
+def pytorch(torch, sizes, act, out_act, X, Y, loss, dtype):
+    net = MLP(sizes, activation=act, output_activation=out_act, rng=np.random.default_rng(0), dtype=dtype)
+    tdtype = torch.float32 if dtype == np.float32 else torch.float64
+    layers = []
+    for i, lin in enumerate(net.layers[::2]):
+        t = torch.nn.Linear(lin.n_in, lin.n_out, dtype=tdtype)
+        with torch.no_grad():
+            t.weight.copy_(torch.from_numpy(lin.W))
+            t.bias.copy_(torch.from_numpy(lin.b.ravel()))
+        layers.append(t)
+        if i < len(sizes) - 2:
+            layers.append(torch.nn.ReLU() if act == "relu" else torch.nn.Tanh())
+    if out_act == "sigmoid":
+        layers.append(torch.nn.Sigmoid())
+    model = torch.nn.Sequential(*layers)
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    Xt = torch.from_numpy(np.ascontiguousarray(X.T))
+    Yt = torch.from_numpy(Y if loss is softmax_cross_entropy else np.ascontiguousarray(Y.T).astype(dtype))
+    start = time.perf_counter()
+    idx_all = torch.from_numpy(order(X.shape[1]))
+    for s in range(0, X.shape[0 if False else 1], BATCH):
+        idx = idx_all[s:s + BATCH]
+        opt.zero_grad()
+        out = model(Xt[idx])
+        if loss is softmax_cross_entropy:
+            lv = torch.nn.functional.cross_entropy(out, Yt[idx])
+        else:
+            lv = 0.5 * ((out - Yt[idx]) ** 2).sum() / len(idx)
+        lv.backward()
+        opt.step()
+    return time.perf_counter() - start, model
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5, help="interleaved repeats, median printed (>= 5)")
+    parser.add_argument("--examples", type=int, default=60_000, help="examples of the 784-256-10 problem")
+    args = parser.parse_args()
+    torch, torch_line = load_torch()
+    print(blas_line())
+    print(torch_line)
+    print(f"one epoch, batch {BATCH}, lr {LR}; median of {max(args.repeats, 5)} interleaved repeats (seconds); "
+          f"ratio = ours / other")
+    print(f"{'problem':<17} {'dtype':<8} {'T':>6} | {'ours':>8} | {'numpy loop':>10} {'ours/loop':>9} | "
+          f"{'torch':>8} {'ours/torch':>10}")
+    for name, sizes, act, out_act, X, Y, loss, dtype in problems(args.examples):
+        contenders = {"ours": ours, "loop": handwritten}
+        if torch is not None:
+            contenders["torch"] = lambda *a: pytorch(torch, *a)
+        times = {k: [] for k in contenders}
+        for _ in range(max(args.repeats, 5)):
+            for key, fn in contenders.items():
+                times[key].append(fn(sizes, act, out_act, X, Y, loss, dtype)[0])
+        med = {k: statistics.median(v) for k, v in times.items()}
+        t_torch = (f"{med['torch']:>8.3f} {med['ours'] / med['torch']:>10.2f}" if "torch" in med
+                   else f"{'-':>8} {'(no torch)':>10}")
+        print(f"{name:<17} {np.dtype(dtype).name:<8} {X.shape[1]:>6} | {med['ours']:>8.3f} | {med['loop']:>10.3f} "
+              f"{med['ours'] / med['loop']:>9.3f} | {t_torch}")
+
+
+if __name__ == "__main__":
+    main()

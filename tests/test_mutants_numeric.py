@@ -176,3 +176,38 @@ def test_error_messages_name_the_entry_and_the_output():
                      ("x - h", lambda a: "s" if a[0] < 1 else 0.0)]:
         with pytest.raises(TypeError, match=f"got str at {where}$"):
             one_sided_differences(f, np.ones(1))
+
+
+@pytest.mark.parametrize("fn", [numerical_derivative, numerical_gradient, numerical_jacobian, one_sided_differences])
+def test_every_function_names_x_h_and_f_in_its_messages(fn):
+    x = 1.0 if fn is numerical_derivative else np.ones(2)
+    scalar_f = (lambda t: t) if fn is numerical_derivative else _square_sum
+    with pytest.raises(TypeError, match=r"^x: expected a real number or numeric array, got str"):
+        fn(scalar_f, "abc")
+    with pytest.raises(ValueError, match=r"^h: expected positive step sizes"):
+        fn(scalar_f, x, h=-1.0)
+    with pytest.raises(TypeError, match=r"^h: expected a real number or numeric array"):
+        fn(scalar_f, x, h="big")
+    with pytest.raises(TypeError, match=r"^f: expected it to return a number or numeric array, got str at x"):
+        fn(lambda a: "s", x)
+    with pytest.raises(TypeError, match=r"^x: expected a real number or numeric array, got str"):
+        default_step("abc")
+
+
+@pytest.mark.parametrize("where, f", [
+    ("x", lambda a: "s" if a[0] == 1 else 0.0),
+    ("x \\+ h", lambda a: "s" if a[0] > 1 else 0.0),
+    ("x - h", lambda a: "s" if a[0] < 1 else 0.0),
+])
+def test_one_sided_differences_name_f_and_the_point(where, f):
+    with pytest.raises(TypeError, match=f"^f: expected it to return a number or numeric array, got str at {where}$"):
+        one_sided_differences(f, np.ones(1))
+
+
+@pytest.mark.parametrize("where, f", [
+    ("x \\+ h", lambda t: "s" if t > 1 else 0.0),
+    ("x - h", lambda t: "s" if t < 1 else 0.0),
+])
+def test_numerical_derivative_names_f_and_the_point(where, f):
+    with pytest.raises(TypeError, match=f"^f: expected it to return a number or numeric array, got str at {where}$"):
+        numerical_derivative(f, 1.0)

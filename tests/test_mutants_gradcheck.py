@@ -125,3 +125,92 @@ def test_the_directional_tolerance_has_a_floor_above_10_000_entries():
     assert r, r
     assert not gradcheck(cube, off_by(threshold * 3), x, mode="directional", rtol=rtol,
                          rng=np.random.default_rng(0))
+
+
+# --------------------------------------------------------------------------- directional pieces
+
+def test_random_directions_are_unit_vectors_with_entries_within_a_factor_2():
+    from course.gradcheck.directional import random_direction
+
+    for n in (1, 2, 7, 1000):
+        v = random_direction(np.random.default_rng(n), n)
+        assert v.shape == (n,)
+        assert np.linalg.norm(v) == pytest.approx(1.0, rel=1e-12)
+        mags = np.abs(v)
+        assert mags.min() > 0 and mags.max() <= 2 * mags.min() + 1e-15
+    v = random_direction(np.random.default_rng(0), 10_000)
+    assert 0.45 < np.mean(v > 0) < 0.55  # both signs, evenly
+    raw = np.abs(v) / np.abs(v).min()
+    assert raw.max() > 1.9  # magnitudes spread over [1, 2], not all equal
+    np.testing.assert_array_equal(random_direction(np.random.default_rng(5), 9),
+                                  random_direction(np.random.default_rng(5), 9))
+
+
+@pytest.mark.parametrize("n", [1, 4, 100, 10_000, 40_000, 1_000_000])
+def test_the_directional_scale_is_norm_times_max_of_rms_factor_and_floor(n):
+    from course.gradcheck.directional import directional_scale
+
+    d, t = np.array([3.0, 4.0]) * 1e-5, 1e-5  # ||d|| / (2 t) = 2.5
+    expected = 7.0 * max(1 / np.sqrt(n), 1e-2) * 2.5
+    assert directional_scale(7.0, n)(None, None, d, t) == pytest.approx(expected, rel=1e-12)
+    assert directional_scale(7.0, 0)(None, None, d, t) == pytest.approx(7.0 * 2.5, rel=1e-12)
+
+
+def test_the_step_along_a_direction_is_cbrt_eps_times_the_rms_of_x():
+    from types import SimpleNamespace
+
+    from course.gradcheck.directional import step_of
+
+    eps = np.finfo(np.float64).eps
+    for base, scale in [(np.zeros(4), 1.0), (np.full(4, 0.5), 1.0), (np.array([3.0, -4.0]), np.sqrt(12.5))]:
+        p = SimpleNamespace(eps_numeric=eps, base=base)
+        assert step_of(p) == pytest.approx(np.cbrt(eps) * scale, rel=1e-12)
+        assert type(step_of(p)) is float
+
+
+def test_a_failing_direction_is_measured_along_three_directions_a_passing_one_along_one():
+    x = np.random.default_rng(0).uniform(0.5, 1.5, size=200)
+    ok = gradcheck(cube, dcube, x, mode="directional", rng=np.random.default_rng(1))
+    assert len(ok.checks[0].projections) == 1
+    a, c, w = ok.checks[0].projections[0]
+    assert a == pytest.approx(c, rel=1e-6) and w.shape == (200,)
+    assert a == pytest.approx(float(dcube(x) @ w), rel=1e-9)
+    bad = gradcheck(cube, lambda v: 2 * dcube(v), x, mode="directional", rng=np.random.default_rng(1))
+    projections = bad.checks[0].projections
+    assert len(projections) == 3
+    for a, c, w in projections:
+        assert a == pytest.approx(2 * c, rel=1e-5)
+    assert bad.checks[0].max_error > 1e-2 > ok.checks[0].max_error
+
+
+def test_directional_checks_need_a_scalar_output():
+    A = np.random.default_rng(0).normal(size=(3, 200))
+    r = gradcheck(lambda v: A @ v, lambda v: A, np.ones(200), mode="directional", rng=np.random.default_rng(0))
+    assert r  # a Jacobian is scalarised before the directional check
+    assert not gradcheck(lambda v: A @ v, lambda v: 1.1 * A, np.ones(200), mode="directional",
+                         rng=np.random.default_rng(0))
+
+
+def test_bisection_finds_up_to_five_wrong_entries_in_index_order():
+    x = np.random.default_rng(2).uniform(0.5, 1.5, size=3000)
+    wrong_at = [5, 700, 1500, 2222, 2999]
+
+    def df(v):
+        g = dcube(v)
+        g[wrong_at] += 3.0
+        return g
+
+    chk = gradcheck(cube, df, x, mode="directional", rng=np.random.default_rng(3)).checks[0]
+    assert [e.index for e in chk.entries] == [(i,) for i in wrong_at]
+    for e, i in zip(chk.entries, wrong_at):
+        assert e.analytic == pytest.approx(3 * x[i] ** 2 + 3.0, rel=1e-12)
+        assert e.numeric == pytest.approx(3 * x[i] ** 2, rel=1e-5)
+    assert chk.localised and chk.complete
+
+    def df7(v):
+        g = dcube(v)
+        g[[1, 2, 3, 4, 5, 6, 7]] += 3.0
+        return g
+
+    chk = gradcheck(cube, df7, x, mode="directional", rng=np.random.default_rng(3)).checks[0]
+    assert len(chk.entries) == 5 and chk.localised and not chk.complete

@@ -98,3 +98,21 @@ def test_output_credit_gives_an_equal_share_per_output():
     assert output_credit(np.ones(2), np.ones(2), **TOL) == 1.0
     assert output_credit(np.zeros(2), np.ones(2), **TOL) == 0.0
     assert output_credit((), (), **TOL) == 1.0
+
+
+def test_the_diagnosis_is_read_with_the_specs_tolerances():
+    # within the tolerances the answer passes, even where the default tolerances would call it zeros
+    assert compare(np.zeros(4), np.full(4, 1e-3), rtol=1e-6, atol=1e-2) == (None, None)
+    assert compare(np.zeros(4), np.full(4, 1e3), rtol=2.0, atol=1e-9) == (None, None)
+
+
+def test_a_wrong_item_without_a_hint_is_still_reported():
+    e = (np.arange(1.0, 9.0), 1.0)
+    a = e[0].copy()
+    a[3] = 100.0  # one wrong entry: no pattern to name
+    problem, hint = compare((a, 1.0), e, **TOL)
+    assert problem == ("Item 0 of your answer is wrong at 1 of 8 entries, e.g. at index (3,) it is 100, "
+                       "expected 4 (largest error 96)")
+    assert hint is None
+    problem, hint = compare({"dx": a, "dy": 1.0}, {"dx": e[0], "dy": 1.0}, **TOL)
+    assert problem.startswith("Your answer['dx'] is wrong at 1 of 8 entries") and hint is None

@@ -206,3 +206,43 @@ def test_quiet_swallows_output_and_warnings(capsys):
 def test_outcome_defaults():
     o = Outcome()
     assert o.value is None and o.error is None and o.message == "" and not o.timed_out and not o.not_implemented
+
+
+def test_a_print_followed_by_an_empty_write_is_still_reported():
+    def chatty():
+        print("abc")
+        print("", end="")  # writes "" last: the count of characters must be a running total
+
+    g = Guard(chatty)
+    g.call(())
+    assert g.notes() == ["Your function printed 1 line (not shown here; it starts: 'abc'). "
+                         "Remove debugging prints when you are done."]
+
+
+def test_only_the_first_2000_printed_characters_are_kept_for_the_report():
+    def padded():
+        print(" " * 2100)
+        print("hello")
+
+    g = Guard(padded)
+    g.call(())
+    # the kept head is blank: nothing to quote, although 'hello' was printed later
+    assert g.notes() == ["Your function printed 2 lines (not shown here). Remove debugging prints when you are done."]
+
+
+def test_errors_raised_inside_numpy_name_the_learners_line_not_numpys():
+    def learner(a):
+        return np.reshape(a, (2, 2))
+
+    msg = Guard(learner).call((np.ones(3),)).message
+    assert msg.startswith("raised ValueError: ") and msg.endswith(" of learner)")
+    msg = Guard(np.reshape).call((np.ones(3), (2, 2))).message  # no learner frame at all
+    assert msg.startswith("raised ValueError: ") and "(line " not in msg
+
+
+def test_a_message_of_exactly_160_characters_is_kept_whole():
+    def exact():
+        raise RuntimeError("y" * 160)
+
+    msg = Guard(exact).call(()).message
+    assert "y" * 160 in msg and "…" not in msg

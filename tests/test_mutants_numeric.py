@@ -211,3 +211,10 @@ def test_one_sided_differences_name_f_and_the_point(where, f):
 def test_numerical_derivative_names_f_and_the_point(where, f):
     with pytest.raises(TypeError, match=f"^f: expected it to return a number or numeric array, got str at {where}$"):
         numerical_derivative(f, 1.0)
+
+
+def test_numerical_jacobian_names_f_and_the_perturbed_entry():
+    with pytest.raises(TypeError, match=r"^f: expected it to return a number or numeric array, got str at x \+ h e_1$"):
+        numerical_jacobian(lambda a: "s" if a[1] > 1 else a, np.ones(2))
+    with pytest.raises(TypeError, match=r"^f: expected it to return a number or numeric array, got str at x$"):
+        numerical_jacobian(lambda a: "s", np.ones(2))

@@ -116,3 +116,17 @@ def test_a_wrong_item_without_a_hint_is_still_reported():
     assert hint is None
     problem, hint = compare({"dx": a, "dy": 1.0}, {"dx": e[0], "dy": 1.0}, **TOL)
     assert problem.startswith("Your answer['dx'] is wrong at 1 of 8 entries") and hint is None
+
+
+def test_a_diagnosis_that_crashes_never_decides_the_result(monkeypatch):
+    import course.checking.compare as cmp
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("diagnosis bug")
+
+    monkeypatch.setattr(cmp, "diagnose", broken)
+    assert compare(np.ones(3), np.ones(3), **TOL) == (None, None)
+    assert compare(np.zeros((3, 2)), np.zeros((2, 3)), **TOL, what="dW") == (
+        "DW has shape (3, 2) but should have shape (2, 3)", None)
+    problem, hint = compare(np.full(3, 2.0), np.ones(3), **TOL)
+    assert problem.startswith("Your answer is wrong at 3 of 3 entries") and hint is None

@@ -246,3 +246,13 @@ def test_a_message_of_exactly_160_characters_is_kept_whole():
 
     msg = Guard(exact).call(()).message
     assert "y" * 160 in msg and "…" not in msg
+
+
+def test_two_warnings_are_counted_as_two():
+    def twice():
+        warnings.warn("w", UserWarning)
+        warnings.warn("w", UserWarning)
+
+    g = Guard(twice)
+    g.call(())
+    assert g.notes() == ["Your function emitted a warning (2 in all, 1 different): UserWarning: w"]

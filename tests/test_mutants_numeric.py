@@ -218,3 +218,25 @@ def test_numerical_jacobian_names_f_and_the_perturbed_entry():
         numerical_jacobian(lambda a: "s" if a[1] > 1 else a, np.ones(2))
     with pytest.raises(TypeError, match=r"^f: expected it to return a number or numeric array, got str at x$"):
         numerical_jacobian(lambda a: "s", np.ones(2))
+
+
+def test_the_default_central_step_is_cbrt_eps_times_max_1_abs_x():
+    x = np.array([0.25, -3.0])
+    expected = np.cbrt(EPS) * np.maximum(1.0, np.abs(x))
+    for fn in (numerical_gradient, numerical_jacobian):
+        seen = []
+        fn(lambda a: seen.append(a - x) or 0.0, x)
+        np.testing.assert_allclose(np.abs(np.array(seen)).max(axis=0), expected, rtol=1e-6)
+    seen = []
+    numerical_derivative(lambda t: seen.append(t - 0.25) or 0.0, 0.25)
+    assert max(abs(s) for s in seen) == pytest.approx(expected[0], rel=1e-6)
+
+
+def test_a_size_1_array_output_counts_as_a_scalar_without_warnings():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        g = numerical_gradient(lambda a: np.array([np.sum(a**2)]), np.array([1.0, 2.0]))
+        assert numerical_derivative(lambda t: np.array([[t * t]]), 3.0) == pytest.approx(6.0, rel=1e-8)
+    np.testing.assert_allclose(g, [2.0, 4.0], rtol=1e-8)

@@ -256,3 +256,8 @@ def test_two_warnings_are_counted_as_two():
     g = Guard(twice)
     g.call(())
     assert g.notes() == ["Your function emitted a warning (2 in all, 1 different): UserWarning: w"]
+
+
+def test_the_captured_stdout_says_it_is_writable():
+    # code that asks before writing (logging handlers, some libraries) must still see a writable stream
+    assert Guard(lambda: (sys.stdout.writable(), sys.stderr.writable())).call(()).value == (True, True)

@@ -261,3 +261,38 @@ def test_two_warnings_are_counted_as_two():
 def test_the_captured_stdout_says_it_is_writable():
     # code that asks before writing (logging handlers, some libraries) must still see a writable stream
     assert Guard(lambda: (sys.stdout.writable(), sys.stderr.writable())).call(()).value == (True, True)
+
+
+def test_forbidden_entries_without_code_module_or_name_are_handled():
+    def helper():
+        return 1
+
+    class Nameless:  # carries helper's code, but has no __module__ (and, as an instance, no __qualname__)
+        def __getattribute__(self, name):
+            if name == "__module__":
+                raise AttributeError(name)
+            return object.__getattribute__(self, name)
+
+        def __repr__(self):
+            return "nameless"
+
+    nameless = Nameless()
+    object.__setattr__(nameless, "__code__", helper.__code__)
+    g = Guard(lambda: helper() + 1, forbidden=(len, nameless))  # len has no __code__: ignored
+    assert g.call(()).value == 2
+    assert g.forbidden_called == "?.nameless"
+
+
+def test_keyword_arguments_are_deep_copied_too_and_stderr_is_captured():
+    w = np.zeros(2)
+
+    def vandal(*, weights):
+        weights[0] = 9.0
+        sys.stderr.write("to stderr\n")
+        return "done"
+
+    g = Guard(vandal)
+    assert g.call((), {"weights": w}).value == "done"
+    np.testing.assert_array_equal(w, np.zeros(2))
+    assert g.notes() == ["Your function printed 1 line (not shown here; it starts: 'to stderr'). "
+                         "Remove debugging prints when you are done."]

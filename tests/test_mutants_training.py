@@ -161,3 +161,23 @@ def test_minibatch_argument_errors_name_the_argument():
         train_per_sample(model, X[:, :0], Y[:, :0], lr=0.1, epochs=1)
     with pytest.raises(ValueError, match=r"^Y: expected shape \(k, T=5\) or \(5,\) labels, got shape \(1, 1, 5\)$"):
         train_per_sample(model, X, np.zeros((1, 1, 5), dtype=int), lr=0.1, epochs=1)
+
+
+def test_the_callback_gets_the_model_being_trained():
+    rng = np.random.default_rng(0)
+    X, Y = _data(rng, 6)
+    model = MLP([3, 2], rng=np.random.default_rng(1))
+    seen = []
+    train_minibatch(model, X, Y, lr=0.1, epochs=2, batch_size=3, shuffle=False,
+                    callback=lambda e, m, h: seen.append(m))
+    train_per_sample(model, X, Y, lr=0.1, epochs=1, callback=lambda e, m, h: seen.append(m))
+    assert len(seen) == 3 and all(m is model for m in seen)
+
+
+def test_divergence_names_the_epoch_the_loss_and_the_learning_rate():
+    rng = np.random.default_rng(0)
+    X, Y = _data(rng, 8)
+    with pytest.raises(FloatingPointError, match=r"^training diverged in epoch \d+ \(.*the loss is (inf|nan).*\); "
+                       r"try a smaller lr \(got lr=1e\+100\)$"):
+        train_minibatch(MLP([3, 4, 2], activation="relu", rng=np.random.default_rng(1)), X * 1e3, Y * 1e3,
+                        lr=1e100, epochs=5, batch_size=2, shuffle=False)

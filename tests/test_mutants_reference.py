@@ -1,0 +1,120 @@
+"""The reference losses (course/reference/losses.py): the tests that kill their mutants.
+
+Each loss is compared with its formula written out example by example (loops, no shared
+code), its gradient with central differences of the loss itself, and its messages in full.
+tests/MUTANTS.md lists the mutants.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from course.gradcheck.numeric import numerical_gradient
+from course.reference.losses import mse_loss, softmax_cross_entropy
+
+
+def _mse_by_loops(y_hat, y):
+    k, m = y_hat.shape
+    return sum(0.5 * sum((y_hat[i, t] - y[i, t]) ** 2 for i in range(k)) for t in range(m)) / m
+
+
+def _ce_by_loops(z, Y):
+    k, m = z.shape
+    total = 0.0
+    for t in range(m):
+        norm = sum(math.exp(z[j, t]) for j in range(k))
+        total -= sum(Y[i, t] * math.log(math.exp(z[i, t]) / norm) for i in range(k))
+    return total / m
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("shape", [(1, 1), (1, 5), (3, 4)])
+def test_mse_matches_its_formula_and_its_gradient(seed, shape):
+    rng = np.random.default_rng(seed)
+    y_hat, y = rng.normal(size=shape), rng.normal(size=shape)
+    C, d = mse_loss(y_hat, y)
+    assert type(C) is float
+    assert C == pytest.approx(_mse_by_loops(y_hat, y), rel=1e-12)
+    assert d.shape == shape
+    np.testing.assert_allclose(d, numerical_gradient(lambda v: mse_loss(v, y)[0], y_hat), rtol=1e-6, atol=1e-10)
+    np.testing.assert_allclose(d, (y_hat - y) / shape[1], rtol=1e-12)
+    C2, d2 = mse_loss.unchecked(y_hat, y)
+    assert C2 == C and np.array_equal(d2, d)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("k, m", [(2, 1), (3, 5), (5, 2)])
+def test_cross_entropy_matches_its_formula_and_its_gradient(seed, k, m):
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=(k, m)) * 2
+    labels = rng.integers(0, k, size=m)
+    Y = np.zeros((k, m))
+    Y[labels, np.arange(m)] = 1.0
+    soft = rng.uniform(0.1, 1.0, size=(k, m))
+    soft /= soft.sum(axis=0)
+    for targets, matrix in ((labels, Y), (Y, Y), (soft, soft)):
+        C, d = softmax_cross_entropy(z, targets)
+        assert type(C) is float
+        assert C == pytest.approx(_ce_by_loops(z, matrix), rel=1e-12)
+        num = numerical_gradient(lambda v: softmax_cross_entropy(v, targets)[0], z)
+        np.testing.assert_allclose(d, num, rtol=1e-6, atol=1e-10)
+        p = np.exp(z) / np.exp(z).sum(axis=0)
+        np.testing.assert_allclose(d, (p - matrix) / m, rtol=1e-10, atol=1e-15)
+
+
+def test_cross_entropy_is_stable_for_huge_logits():
+    z = np.array([[1e4, -1e4, 0.0], [0.0, 1e4, 3.0]])
+    C, d = softmax_cross_entropy(z, np.array([0, 0, 1]))
+    # example 0: p0 = 1 -> 0; example 1: -log p0 = 2e4; example 2: -log p1 = log(1 + e^-3)
+    assert C == pytest.approx((0.0 + 2e4 + math.log1p(math.exp(-3.0))) / 3, rel=1e-12)
+    assert np.isfinite(d).all()
+    np.testing.assert_allclose(d.sum(axis=0), 0.0, atol=1e-15)
+    # shifting every logit of a column changes nothing
+    z = np.random.default_rng(0).normal(size=(3, 4))
+    y = np.array([0, 2, 1, 1])
+    for c in (1e3, -700.0, 5.0):
+        C1, d1 = softmax_cross_entropy(z, y)
+        C2, d2 = softmax_cross_entropy(z + c, y)
+        assert C2 == pytest.approx(C1, rel=1e-9, abs=1e-12)
+        np.testing.assert_allclose(d2, d1, rtol=1e-8, atol=1e-15)
+
+
+def test_loss_messages_name_the_argument_and_what_was_given():
+    with pytest.raises(ValueError, match=r"^y_hat: expected at least one output and one example, got shape \(2, 0\)$"):
+        mse_loss(np.zeros((2, 0)), np.zeros((2, 0)))
+    with pytest.raises(ValueError, match=r"^y_hat: expected at least one output and one example, got shape \(0, 2\)$"):
+        mse_loss(np.zeros((0, 2)), np.zeros((0, 2)))
+    with pytest.raises(ValueError, match=r"^logits: expected at least one output and one example, got shape \(3, 0\)$"):
+        softmax_cross_entropy(np.zeros((3, 0)), np.zeros(0, dtype=int))
+    with pytest.raises(ValueError, match=r"; reshape a label vector with y\.reshape\(1, -1\)$"):
+        mse_loss(np.zeros((1, 3)), np.zeros(3))
+    with pytest.raises(ValueError) as info:
+        mse_loss(np.zeros((2, 3)), np.zeros((3, 2)))
+    assert "(2, 3) like y_hat" in str(info.value) and "reshape" not in str(info.value)
+    z = np.zeros((3, 4))
+    with pytest.raises(TypeError, match=r"^y: expected integer class labels of shape \(4,\) or a \(3, 4\) target "
+                       r"array, got a 1-D array with dtype float64$"):
+        softmax_cross_entropy(z, np.zeros(4))
+    with pytest.raises(TypeError, match=r"dtype bool$"):
+        softmax_cross_entropy(z, np.zeros(4, dtype=bool))
+    with pytest.raises(ValueError, match=r"^y: expected 4 labels \(one per column of logits\), got shape \(3,\)$"):
+        softmax_cross_entropy(z, np.zeros(3, dtype=int))
+    with pytest.raises(ValueError, match=r"^y: expected labels in 0\.\.2 \(logits has 3 rows\), got values from 0 to 3$"):
+        softmax_cross_entropy(z, np.array([0, 1, 2, 3]))
+    with pytest.raises(ValueError, match=r"got values from -1 to 2$"):
+        softmax_cross_entropy(z, np.array([-1, 1, 2, 0]))
+    assert softmax_cross_entropy(z, np.array([0, 1, 2, 2]))[0] == pytest.approx(math.log(3))
+    with pytest.raises(ValueError, match=r"^y: expected each column to be a distribution over the classes "
+                       r"\(non-negative, summing to 1, e\.g\. one-hot\)$"):
+        softmax_cross_entropy(z, np.full((3, 4), 0.5))
+    bad = np.full((3, 4), 1 / 3)
+    bad[0, 0], bad[1, 0] = -0.1, 1 / 3 + 0.1 + 1e-12
+    with pytest.raises(ValueError, match="non-negative"):
+        softmax_cross_entropy(z, bad)
+    ok = np.full((3, 4), 1 / 3)
+    ok[0, 0] += 5e-10  # within the 1e-9 allowance
+    softmax_cross_entropy(z, ok)
+    with pytest.raises(ValueError, match=r"\(4,\) labels or \(3, 4\) targets"):
+        softmax_cross_entropy(z, np.full((2, 4), 0.5))

@@ -491,3 +491,63 @@ def test_differences_around_a_point_derived_from_the_input_score_zero(answer):
 def test_honest_slopes_from_s_pass(answer):
     report = run_spec(FROM_S, answer, mode="grade")
     assert report.score == FROM_S.points and report.shortcut is None, repr(report)
+
+
+# ----------------------------------------------------------------------------------------------
+# the evidence rules on their own: what is a step, what is a coincidence
+# ----------------------------------------------------------------------------------------------
+
+from course.checking.nearby import Evidence  # noqa: E402
+
+
+def _evaluations(points, inputs=(np.array([3.7, -1.2]),)):
+    """The verdict after evaluating one function at ``points`` in turn (None: not flagged)."""
+    evidence = Evidence(tuple(inputs), {}, tuple(f"x{i}" for i in range(len(inputs))))
+    found = None
+    for p in points:
+        found = found or evidence.add("f", "f", (p,))
+    return found
+
+
+@pytest.mark.parametrize("points", [
+    (0.00264852, 0.00264852 * 0.9),  # 0.9 times a tiny value: a "relative step" of 0.1 is no step
+    (14.5497, 14.4497),             # 0.1 apart at 14.5: a program's constant, not a perturbation
+    (20.25, 20.3),                  # 0.05 apart
+], ids=["tenth relative", "tenth absolute", "twentieth absolute"])
+def test_points_a_large_round_distance_apart_are_not_a_finite_difference(points):
+    assert _evaluations(points) is None
+
+
+@pytest.mark.parametrize("points", [
+    (0.0026485, 0.0026485 * (1 + 1e-6)),      # a relative step of 1e-6
+    (14.5497, 14.5497 + 1e-7),                 # an absolute step of 1e-7
+    (14.5497, 14.5497 + 2 ** -20),
+], ids=["relative 1e-6", "absolute 1e-7", "2^-20"])
+def test_points_a_round_small_step_apart_are_a_finite_difference(points):
+    assert _evaluations(points) and "numerically" in _evaluations(points)
+
+
+def test_a_scalar_multiple_of_an_array_is_a_step_only_when_the_factor_is_near_one():
+    old = np.array([0.03, -0.017, 0.022])      # small: 0.1 x old is within 1% of the scale 1
+    assert _evaluations((old, 0.9 * old), inputs=(np.array([9.0, 9.0]),)) is None
+    assert _evaluations((old, (1 + 1e-6) * old), inputs=(np.array([9.0, 9.0]),))
+
+
+def test_a_harness_building_the_course_graph_is_not_seen_as_the_learner_evaluating():
+    """ch03's harness builds the course's graph inside the watched call; a program with a '+c'
+    node 0.1 from an input, or exp at two nodes either side of one, is the checker's doing. The
+    course's own backward, handed over as the answer with forbidden calls allowed, must be
+    judged honest on every case (it once read a '+ 0.1' node as a step of 0.1)."""
+    from course.exercises import get_spec
+
+    spec = get_spec("ch03.backward")
+    for seed in range(60):
+        report = run_spec(spec, spec.reference, mode="grade", seed=seed, enforce_forbidden=False)
+        assert report.shortcut is None and report.score == spec.points, (seed, repr(report))
+    leaves = (14.5497, 0.7, -1.3)                     # x + 0.1, and exp either side of -x
+    ops = (("+c", 0, -1, 0.1), ("c*", 1, -1, -1.0), ("+c", 4, -1, 0.002), ("+c", 4, -1, -0.002),
+           ("exp", 5, -1, 0.0), ("exp", 6, -1, 0.0), ("*", 7, 8, 0.0), ("+", 9, 3, 0.0))
+    handed = replace(spec, fixed_cases=(Case((leaves, ops, 1), "built to look like steps"),),
+                     make_case=lambda rng: Case((leaves, ops, 1), "built to look like steps"))
+    report = run_spec(handed, spec.reference, mode="grade", seed=0, enforce_forbidden=False)
+    assert report.shortcut is None and report.score == spec.points, repr(report)

@@ -12,9 +12,9 @@ a float is compared with every entry (loops over entries), an exact match with s
 counting as an evaluation *at* that entry. A finite difference needs the same function at two
 nearby points, so one perturbed evaluation is never enough. A *step* is a perturbation whose
 nonzero entries have one size (absolute, or relative to ``|x_i|``, ``max(1, |x_i|)`` or
-``1 + |x_i|``), or a multiple of one of the inputs (``z + h g``, a directional difference); it
+``1 + |x_i|``, each counted only up to ``TAU``: ``0.9 x`` is no step), or a multiple of one of the inputs (``z + h g``, a directional difference); it
 is *round* when that size is one a person or a numeric code picks (``r·10⁻ᵏ`` for ``r`` in
-1, 2.5, 5; ``2⁻ᵏ``; ``√eps``, ``eps^⅓``, ``eps^¼``; or twice one). A function ``f`` is flagged when
+1, 2.5, 5 and ``k ≥ 3``; ``2⁻ᵏ``; ``√eps``, ``eps^⅓``, ``eps^¼``; or twice one). A function ``f`` is flagged when
 
 - (a ± pair, any step) ``f`` was evaluated at ``x + Δ`` and ``x − Δ`` next to an input: arrays
   (``x ± h``, ``x ± h e_i``, or any small ``Δ``) or one entry ``x_i ± d``;
@@ -233,7 +233,9 @@ class Evidence:
         for old in history:
             d = abs(a - old)
             scale = max(1.0, abs(old))
-            if 0 < d <= TAU * scale and any(_round(size, scale) for size in (d, d / max(abs(old), 1e-300))):
+            relative = d / max(abs(old), 1e-300)      # a relative "step" above TAU is no perturbation
+            sizes = (d, relative) if relative <= TAU else (d,)
+            if 0 < d <= TAU * scale and any(_round(size, scale) for size in sizes):
                 return (f"evaluates {name} at {old:.6g} and at {a:.6g}, a step of {d:.0e} apart: that is "
                         f"differentiating numerically")
         history.append(a)

@@ -62,7 +62,7 @@ import numpy as np
 
 from course.checking.nearby import Evidence
 
-__all__ = ["ShortcutDetector", "NUMPY_WATCHED", "MATH_WATCHED", "AUTODIFF_MODULES"]
+__all__ = ["ShortcutDetector", "unwatched", "checker_code", "NUMPY_WATCHED", "MATH_WATCHED", "AUTODIFF_MODULES"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _COURSE = os.path.dirname(_HERE)
@@ -89,6 +89,8 @@ AUTODIFF_MODULES = {
     "course.gradcheck": "the course's finite-difference tools (course.gradcheck), which differentiate numerically",
 }
 _SCIPY_NUMERIC = ("approx_fprime", "check_grad", "approx_derivative")
+_ACTIVE: list["ShortcutDetector"] = []      # detectors watching a call right now (innermost last)
+_CHECKER_CODES: dict[int, Any] = {}          # id(code) -> code of functions marked by checker_code
 _SKIP, _WATCH = "skip", "watch"
 
 
@@ -137,6 +139,7 @@ class ShortcutDetector:
             self._evidence = Evidence(args, kwargs, names)
         finally:
             self._busy = False
+        _ACTIVE.append(self)
         wrapped_args = tuple(self._wrap_arg(a) for a in args)
         wrapped_kwargs = {k: self._wrap_arg(v) for k, v in kwargs.items()}
         saved: list[tuple[Any, str, Any]] = []
@@ -162,6 +165,7 @@ class ShortcutDetector:
             for module, attr, original in reversed(saved):
                 setattr(module, attr, original)
             self._evidence = None
+            _ACTIVE.remove(self)
 
     def _wrap_arg(self, value: Any) -> Any:
         if isinstance(value, np.ufunc) or (callable(value) and type(value).__name__ in (
@@ -215,14 +219,42 @@ class ShortcutDetector:
         if module.startswith("scipy.") and code.co_name in _SCIPY_NUMERIC:
             return f"calls scipy's {code.co_name}, which differentiates numerically"
         path = os.path.abspath(code.co_filename)
-        if path.startswith(_HERE + os.sep):
-            return _SKIP                         # the checker itself
+        if path.startswith(_HERE + os.sep) or id(code) in _CHECKER_CODES:
+            return _SKIP                         # the checker itself, a harness's own wrappers
         if path.startswith(_COURSE + os.sep):
             return _WATCH                        # course functions the learner may call
         if "site-packages" in path or "dist-packages" in path or path.startswith(
                 (sys.base_prefix + os.sep, sys.prefix + os.sep)) or code.co_filename.startswith("<frozen"):
             return _SKIP                         # numpy, the standard library, IPython
         return _WATCH                            # the learner's own code
+
+
+@contextlib.contextmanager
+def unwatched() -> Iterator[None]:
+    """Run trusted checker code inside a watched call unseen: a harness (``Spec.call``) building
+    a case's graph from the course's ``Value`` evaluates ``exp`` at nodes that may, by chance, lie
+    a small step apart, and that is not the learner's doing. Outside a watched call it does nothing.
+    """
+    paused = [d for d in _ACTIVE if not d._busy]
+    for d in paused:
+        d._busy = True
+    try:
+        yield
+    finally:
+        for d in paused:
+            d._busy = False
+
+
+def checker_code(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark ``fn`` (a decorator) as the checker's own code: its frames are not evaluations.
+
+    For a harness's wrappers around the learner's objects (a ``__setattr__`` that counts writes
+    of ``data``): their arguments are the learner's values, already seen where they were made.
+    """
+    code = getattr(fn, "__code__", None)
+    if code is not None:
+        _CHECKER_CODES[id(code)] = code
+    return fn
 
 
 def _functions_of(fn: Any) -> list[Any]:

@@ -3,9 +3,13 @@
 :mod:`course.checking.nearby` reads evaluations of the learner's functions; a perturbation of
 an input (or the difference of two evaluation points) is a *step* when its nonzero entries have
 one size (:func:`step_sizes`), and a *round* one when that size is one a person or a numeric code
-picks (:func:`is_round`): ``r·10⁻ᵏ`` (``r`` in 1, 2.5, 5), ``2⁻ᵏ``, ``√eps``, ``eps^⅓``,
+picks (:func:`is_round`): ``r·10⁻ᵏ`` (``r`` in 1, 2.5, 5; ``k ≥ 3``), ``2⁻ᵏ``, ``√eps``, ``eps^⅓``,
 ``eps^¼``, or twice one (the spacing of ``x - h`` and ``x + h``). Sizes are compared up to the
 rounding of ``x + h`` (:func:`same_step`).
+
+Nothing above ``1e-2`` is round (``5e-3`` doubled is the largest): a central difference with a
+larger step misses the exercises' ``rtol = 1e-6`` on a curved function, while a program's
+constants (``x + 0.1``, ``0.9 x``) make honest values exactly that far apart.
 """
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ EPS = float(np.finfo(np.float64).eps)
 EXACT = 8 * EPS       # differences below EXACT * scale are rounding: the point is the input itself
 SAME = 1e-3           # relative spread of the step sizes in one array that counts as "one size"
 SCALAR_SAME = 1e-6    # the same between evaluations at single points (rounding of x + h aside)
-ROUND_STEPS = tuple([r * 10.0 ** -k for k in range(2, 13) for r in (1.0, 2.5, 5.0)]
+ROUND_STEPS = tuple([r * 10.0 ** -k for k in range(3, 13) for r in (1.0, 2.5, 5.0)]
                     + [2.0 ** -k for k in range(7, 41)] + [EPS ** 0.5, EPS ** (1 / 3), EPS ** 0.25])
 
 
@@ -27,14 +31,18 @@ def step_sizes(d: np.ndarray, x: np.ndarray, scale: float) -> list[float]:
 
     The senses: ``|d_i|``, ``|d_i| / max(1, |x_i|)``, ``|d_i| / (1 + |x_i|)``, ``|d_i| / |x_i|``
     (absolute, and relative steps as numeric codes choose them). ``[]`` when there is none.
+    A relative size above ``TAU`` is no perturbation (``0.9 x`` is not ``x`` moved by a step of
+    ``0.1``), so it is left out; the caller bounds the absolute size itself.
     """
     mask = np.abs(d) > EXACT * scale
     mags = np.abs(d[mask])
     xs = np.abs(x[mask])
     out = []
     if mags.size:
-        for sizes in (mags, mags / np.maximum(1.0, xs), mags / (1.0 + xs), mags / np.where(xs > 0, xs, np.nan)):
-            if np.isfinite(sizes).all() and sizes.max() - sizes.min() <= SAME * sizes.max():
+        for k, sizes in enumerate((mags, mags / np.maximum(1.0, xs), mags / (1.0 + xs),
+                                   mags / np.where(xs > 0, xs, np.nan))):
+            if (np.isfinite(sizes).all() and sizes.max() - sizes.min() <= SAME * sizes.max()
+                    and (k == 0 or sizes.max() <= TAU)):
                 out.append(float(sizes.max()))
     return out
 

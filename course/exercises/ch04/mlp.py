@@ -81,12 +81,7 @@ def _mlp_bug(*, slope_at_a=False, hidden_slope=True, sum_db=True, per_layer_m=Fa
 
 
 def _mlp_per_example(Ws, bs, X, Y):
-    """The forward pass for the batch, then every example's gradients added up one at a time.
-
-    (A forward pass example by example is just as honest, but after a layer of width 1 two
-    examples' weighted inputs differ by a multiple of a weight column, which the analytic
-    detector reads as a step along an input: a false positive reported to course/checking.)
-    """
+    """The forward pass for the batch, then every example's gradients added up one at a time."""
     m, L = X.shape[1], len(Ws)
     grads = {}
     for l in range(1, L + 1):
@@ -96,6 +91,29 @@ def _mlp_per_example(Ws, bs, X, Y):
         batch_acts.append(1 / (1 + np.exp(-(W @ batch_acts[-1] + b))))
     for t in range(m):
         acts = [A[:, t:t + 1] for A in batch_acts]
+        delta = (acts[-1] - Y[:, t:t + 1]) / m * acts[-1] * (1 - acts[-1])
+        for l in range(L, 0, -1):
+            grads[f"dW{l}"] += delta @ acts[l - 1].T
+            grads[f"db{l}"] += delta
+            if l > 1:
+                delta = (Ws[l - 1].T @ delta) * acts[l - 1] * (1 - acts[l - 1])
+    return grads
+
+
+def _mlp_example_by_example(Ws, bs, X, Y):
+    """Forward and backward one example (one column) at a time, summing the gradients.
+
+    After a layer of width 1, two examples' weighted inputs differ by a multiple of a weight
+    column: honest, and the analytic detector must not read it as a step along an input.
+    """
+    m, L = X.shape[1], len(Ws)
+    grads = {}
+    for l in range(1, L + 1):
+        grads[f"dW{l}"], grads[f"db{l}"] = np.zeros(Ws[l - 1].shape), np.zeros(bs[l - 1].shape)
+    for t in range(m):
+        acts = [X[:, t:t + 1]]
+        for W, b in zip(Ws, bs):
+            acts.append(1 / (1 + np.exp(-(W @ acts[-1] + b))))
         delta = (acts[-1] - Y[:, t:t + 1]) / m * acts[-1] * (1 - acts[-1])
         for l in range(L, 0, -1):
             grads[f"dW{l}"] += delta @ acts[l - 1].T
@@ -196,7 +214,7 @@ MLP_BACKWARD = Spec(
     forbidden=(backprop.mlp_backward, *FORBIDDEN_PARTS),
     analytic=True,
     shortcuts=(_mlp_numerical, _mlp_jacobian, _mlp_course_model),
-    variants=(_mlp_per_example, _mlp_recursive),
+    variants=(_mlp_per_example, _mlp_example_by_example, _mlp_recursive),
     answer_free=(agrees_with("Agrees with finite differences of the cost",
                              "for widths [3, 4, 2] and a batch of 3, against finite differences",
                              inputs=_mlp_fd_inputs,

@@ -53,8 +53,7 @@ class Limits:
         ``RLIMIT_NOFILE``.
     processes : int
         Extra processes and threads it may start (``RLIMIT_NPROC``, above those its user has).
-        Each may use ``memory_mb``, so one exercise's memory is bounded by about
-        ``(processes + 1) * memory_mb`` plus ``tmpfs_mb`` (no cgroup is used).
+        Each may use ``memory_mb``; all of them together are bounded by ``total_memory_mb``.
     output_bytes : int
         Learner stdout and stderr kept (each); the rest is counted and dropped.
     result_mb : int
@@ -64,6 +63,12 @@ class Limits:
     tmpfs_mb : int
         Everything it can write (``/tmp``, ``/var/tmp``, ``/dev/shm``) lives in one tmpfs of
         this size (namespaces only).
+    total_memory_mb : int or None
+        All processes of one sandbox together, tmpfs pages included: the limit of its memory
+        cgroup (:mod:`graders.sandbox.cgroup`), where this machine allows one. None means
+        ``memory_mb + tmpfs_mb + 256`` (one process at its limit, a full tmpfs, the zygote).
+        Without a cgroup only ``(processes + 1) * memory_mb + tmpfs_mb`` holds
+        (:attr:`memory_bound_mb`).
     """
 
     memory_mb: int = 1024
@@ -76,6 +81,17 @@ class Limits:
     result_mb: int = 64
     case_seconds: float = 10.0
     tmpfs_mb: int = 32
+    total_memory_mb: int | None = None
+
+    @property
+    def cgroup_mb(self) -> int:
+        """The memory cgroup's limit, in MB."""
+        return self.total_memory_mb if self.total_memory_mb is not None else self.memory_mb + self.tmpfs_mb + 256
+
+    def memory_bound_mb(self, cgroup: bool) -> int:
+        """The most memory one sandbox can take from the host, with or without its cgroup."""
+        loose = (self.processes + 1) * self.memory_mb + self.tmpfs_mb
+        return min(self.cgroup_mb, loose) if cgroup else loose
 
 
 @dataclass

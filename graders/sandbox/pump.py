@@ -42,6 +42,9 @@ class Raw:
     cpu_seconds: float = 0.0
     seconds: float = 0.0
     start_error: str | None = None
+    cgroup: str = ""                       # "v1"/"v2" when it ran in a memory cgroup
+    cgroup_peak_mb: float = 0.0            # all processes together (memory cgroup), 0 without one
+    oom_kills: int = 0                     # processes the cgroup's OOM killer ended
 
     @property
     def signal(self) -> int | None:

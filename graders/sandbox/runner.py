@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from graders.sandbox import isolation, stubs
+from graders.sandbox import cgroup, isolation, stubs
 from graders.sandbox.frames import Parsed, build_result, parse, why_not_run
 from graders.sandbox.inside.confine import count_processes
 from graders.sandbox.model import Call, CallResult, CaseOutput, Limits, RunResult
@@ -41,7 +41,7 @@ _INSIDE = Path(__file__).resolve().parent / "inside"
 _STARTUP_SECONDS = 20.0   # allowance for starting the sandbox, on top of the exercises' wall clocks
 _LAYER_ORDER = ("python -I", "scrubbed env", "own session", "rlimits", "private root", "own /proc",
                 "net namespace", "pid namespace", "mount namespace", "ipc namespace", "unprivileged uid", "no capabilities",
-                "no_new_privs", "capped output", "wall-clock kill")
+                "no_new_privs", "memory cgroup", "capped output", "wall-clock kill")
 
 
 def run(source: str, calls: list[Call], *, limits: Limits = Limits(), require_namespaces: bool = True,
@@ -120,8 +120,10 @@ def _run_with(source: str, calls: list[Call], mode: isolation.Mode, limits: Limi
             errs.append(raw.stderr.decode("utf-8", "replace"))
             parsed = parse(calls[first:], orders[first:], raw, limits)
             layers.update(parsed.layers + parsed.child_layers)
+            if raw.cgroup:
+                layers.add("memory cgroup")
             for k, r in enumerate(parsed.results):
-                results[first + k] = r
+                results[first + k] = _oom(r, raw, limits)
             first += len(parsed.results)
             if first >= len(calls):
                 break
@@ -129,6 +131,7 @@ def _run_with(source: str, calls: list[Call], mode: isolation.Mode, limits: Limi
             rest = range(first, len(calls)) if status == "sandbox-error" else range(first, first + 1)
             for i in rest:
                 got = parsed.partial if i == first else []
+                status = "memory" if raw.oom_kills and status == "crashed" else status
                 results[i] = build_result(calls[i], orders[i], got, status, why_not_run(status, limits, detail),
                                           raw.peak_rss_mb, raw.seconds)
             first = rest[-1] + 1
@@ -139,6 +142,19 @@ def _run_with(source: str, calls: list[Call], mode: isolation.Mode, limits: Limi
         used += ["net namespace", "pid namespace", "mount namespace", "ipc namespace"]
     used = sorted(set(used), key=lambda x: _LAYER_ORDER.index(x) if x in _LAYER_ORDER else len(_LAYER_ORDER))
     return [r for r in results if r is not None], clean("".join(outs)), clean("".join(errs)), used
+
+
+def _oom(result: CallResult, raw: Raw, limits: Limits) -> CallResult:
+    """A call that crashed while the memory cgroup's OOM killer was at work ran out of memory
+    (the kernel does not say which process it killed; a sandbox's calls run one after another)."""
+    if raw.oom_kills and result.status == "crashed":
+        result.status = "memory"
+        why = (f"not run: the exercise's processes together ran out of memory "
+               f"({limits.cgroup_mb} MB for all of them)")
+        result.outputs = [CaseOutput(False, None, why, o.observations)
+                          if not o.ok and (o.error or "").startswith("not run: the process ended") else o
+                          for o in result.outputs]
+    return result
 
 
 def _unfit(call: Call) -> str:
@@ -176,7 +192,16 @@ def _start(staging: Path, config: dict, first: int, mode: isolation.Mode, limits
             str(staging / "pub" / "lib" / "_inside" / "boot.py"), str(path)]
     env = isolation.scrubbed_env("/tmp" if mode.namespaces else str(staging / "work"))
     seconds = _STARTUP_SECONDS + sum(c["wall_seconds"] + 1 for c in job["calls"])
-    return pump(argv, env, str(staging / "work"), limits, seconds)
+    group = cgroup.create(limits.cgroup_mb)
+    if group is None:
+        return pump(argv, env, str(staging / "work"), limits, seconds)
+    try:
+        raw = pump([*cgroup.join_prefix(group), *argv], env, str(staging / "work"), limits, seconds)
+    finally:
+        peak, kills = group.peak_bytes(), group.oom_kills()
+        group.remove()
+    raw.cgroup, raw.cgroup_peak_mb, raw.oom_kills = group.version, peak / 2**20, kills
+    return raw
 
 
 def _prepare(staging: Path, source: str, calls: list[Call], mode: isolation.Mode, limits: Limits,

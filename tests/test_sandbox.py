@@ -196,7 +196,8 @@ def test_doctor_prints_every_layer(capsys):
     from graders.sandbox.doctor import main
     code = main([])
     out = capsys.readouterr().out
-    for layer in ("no network", "repository hidden", "own PID namespace", "memory limit", "writes stay inside"):
+    for layer in ("no network", "repository hidden", "own PID namespace", "memory limit", "writes stay inside",
+                  "memory cgroup", "memory bound, all processes"):
         assert layer in out
     assert code == (0 if NAMESPACES else 1)
     assert ("MISSING" in out) == (code == 1)

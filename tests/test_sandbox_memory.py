@@ -136,3 +136,23 @@ def test_the_bound_is_stated_with_and_without_a_cgroup():
     assert limits.memory_bound_mb(cgroup=True) == 1312
     with pytest.raises(ValueError, match="positive integer"):
         cgroup.create(0)
+
+
+@pytest.mark.parametrize("with_cgroup", [True, False], ids=["cgroup", "no-cgroup"])
+def test_doctor_reports_the_memory_bound_in_force(with_cgroup, monkeypatch, capsys):
+    from graders.sandbox import doctor
+    if with_cgroup and not HAS_CGROUP:
+        pytest.skip("no memory cgroup can be made here")
+    if not with_cgroup:
+        monkeypatch.setattr(cgroup, "base", lambda: None)
+    code = doctor.main([])
+    out = capsys.readouterr().out
+    line = next(l for l in out.splitlines() if l.startswith("memory cgroup (optional)"))
+    bound = next(l for l in out.splitlines() if l.startswith("memory bound, all processes"))
+    if with_cgroup:
+        assert " works " in line and "was killed" in line, line
+        assert f"{Limits().cgroup_mb} MB per sandbox" in bound, bound
+    else:
+        assert " weaker " in line, line
+        assert f"{Limits().memory_bound_mb(cgroup=False)} MB per sandbox" in bound, bound
+    assert code == (0 if available_mode().namespaces else 1)

@@ -3,7 +3,9 @@
 It runs one probe submission in the sandbox (the strongest mode that starts) and looks, from
 inside and outside, at what the probe could do: reach a listener the doctor opened on 127.0.0.1,
 see the repository or the home folder, write a file that appears outside, see other processes,
-keep its user, exceed its limits. Each layer is printed as ``works`` or ``MISSING`` with a detail.
+keep its user, exceed its limits. Each layer is printed as ``works`` or ``MISSING`` with a detail;
+optional layers (the memory cgroup: without it a looser memory bound holds) as ``works`` or
+``weaker``, and they do not make the exit code 1.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from graders.sandbox import isolation
+from graders.sandbox import cgroup, isolation
 from graders.sandbox.model import Call, Limits
 from graders.sandbox.runner import available_mode, run
 
@@ -102,7 +104,37 @@ def check_layers(require_namespaces: bool = False) -> list[tuple[str, bool, str]
                  f"uid {int(v['uid'])} inside" + ("" if root else " (not started as root: capabilities dropped)")))
     rows.append(("memory limit", 0 < v["as_mb"] <= Limits(memory_mb=1024).memory_mb, f"{int(v['as_mb'])} MB address space"))
     rows.append(("scrubbed environment", v["env"] == 0.0, "no BACKPROP_* variables"))
+    rows += _memory_rows(require_namespaces)
     return rows
+
+
+_HOG = ('def hog():\n    b = bytearray(300 << 20)\n'
+        '    b[::4096] = b"\\x01" * len(range(0, len(b), 4096))\n    return 1.0\n')
+
+
+def _memory_rows(require_namespaces: bool) -> list[tuple[str, bool, str]]:
+    """The memory cgroup, proven by a 300 MB allocation (allowed by its address-space limit) in a
+    200 MB cgroup, and the bound on all of a sandbox's processes that holds with or without it."""
+    limits = Limits()
+    found = cgroup.base()
+    if found is None:
+        return [(f"memory cgroup{OPTIONAL}", False, "cannot make one here (no cgroup v2 delegation of "
+                 "'memory', no writable v1 memory hierarchy)"),
+                ("memory bound, all processes", True, f"{limits.memory_bound_mb(cgroup=False)} MB per sandbox "
+                 f"(RLIMIT_AS {limits.memory_mb} MB × {limits.processes + 1} processes + {limits.tmpfs_mb} MB tmpfs)")]
+    probe = run(_HOG, [Call("", "hog", [()])], limits=Limits(memory_mb=1024, total_memory_mb=200, wall_seconds=20),
+                require_namespaces=require_namespaces, trace_memory=False)
+    works = "memory cgroup" in probe.isolation and probe.status == "memory"
+    version, folder = found
+    return [(f"memory cgroup{OPTIONAL}", works, f"{version} under {folder}: a 300 MB allocation in a 200 MB "
+             f"cgroup {'was killed' if works else 'ended ' + probe.status}"),
+            ("memory bound, all processes", True, f"{limits.memory_bound_mb(cgroup=works)} MB per sandbox ("
+             + ("its memory cgroup, tmpfs included; Limits.total_memory_mb" if works else
+                f"RLIMIT_AS {limits.memory_mb} MB × {limits.processes + 1} processes + {limits.tmpfs_mb} MB tmpfs")
+             + ")")]
+
+
+OPTIONAL = " (optional)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,8 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     rows = check_layers()
     width = max(len(name) for name, _, _ in rows)
     for name, ok, detail in rows:
-        print(f"{name:<{width}}  {'works  ' if ok else 'MISSING'}  {detail}")
-    missing = [name for name, ok, _ in rows if not ok]
+        state = "works  " if ok else "weaker " if name.endswith(OPTIONAL) else "MISSING"
+        print(f"{name:<{width}}  {state}  {detail}")
+    missing = [name for name, ok, _ in rows if not ok and not name.endswith(OPTIONAL)]
     if missing:
         print(f"\n{len(missing)} layer(s) missing: grading here needs --no-namespaces and every "
               "report will say so.")

@@ -10,11 +10,10 @@ is its peak. With a memory cgroup
 from __future__ import annotations
 
 import os
-import threading
-import time
 
 import pytest
 
+from graders.adversarial.measure import TreeRss
 from graders.sandbox import Call, Limits, available_mode, cgroup, run
 
 BOMB = '''
@@ -50,49 +49,6 @@ HAS_CGROUP = cgroup.base() is not None
 needs = pytest.mark.skipif(not (HAS_CGROUP and available_mode().namespaces),
                            reason="no memory cgroup can be made here (python -m graders doctor): only "
                                   "the per-process limits bound the memory")
-
-
-class TreeRss:
-    """Peak total PSS (MB) of this process's descendants, sampled from outside while running."""
-
-    def __init__(self) -> None:
-        self.peak_mb = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-
-    def __enter__(self) -> "TreeRss":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _loop(self) -> None:
-        me = os.getpid()
-        while not self._stop.is_set():
-            parent, rss = {}, {}
-            for entry in os.listdir("/proc"):
-                if not entry.isdigit():
-                    continue
-                try:
-                    with open(f"/proc/{entry}/stat", "rb") as fh:
-                        stat = fh.read().rsplit(b")", 1)[1].split()
-                    with open(f"/proc/{entry}/smaps_rollup", "rb") as fh:
-                        pss = next(line for line in fh if line.startswith(b"Pss:"))
-                    rss[int(entry)] = int(pss.split()[1]) << 10
-                    parent[int(entry)] = int(stat[1])
-                except (OSError, IndexError, ValueError):
-                    continue
-            total = 0
-            for pid, size in rss.items():
-                p, seen = parent.get(pid), 0
-                while p is not None and p not in (me, 0, 1) and seen < 64:
-                    p, seen = parent.get(p), seen + 1
-                if p == me and pid != me:
-                    total += size
-            self.peak_mb = max(self.peak_mb, total / 2**20)
-            time.sleep(0.005)
 
 
 def _leftover_cgroups() -> list[str]:

@@ -243,9 +243,6 @@ def _cosmetic(nb: Notebook, r: random.Random) -> Notebook:
     return nb
 
 
-_ByteMutation = Callable[[bytes, Notebook, random.Random], bytes]
-_NbMutation = Callable[[Notebook, random.Random], Notebook]
-
 #: kind -> (family, weight, function, what the grader owes it)
 KINDS: dict[str, tuple[str, float, Callable, str]] = {
     "truncate": ("bytes", 3, _truncate, "unreadable"),

@@ -78,6 +78,13 @@ def test_the_mutator_is_seeded_and_each_family_does_what_it_says():
         mutants(raw, 3, 0, weights={"bites": 1})
 
 
+def test_metadata_mutations_survive_a_cell_drawn_twice():
+    """Regression: a cell drawn twice, its metadata already replaced by a non-dict, broke the mutator."""
+    raw = _solution()
+    for k in range(200):
+        parse(mutate(raw, "alter_metadata", random.Random(k)))
+
+
 def test_a_thousand_mutants_one_row_each(tmp_path):
     weights = None if os.environ.get("BACKPROP_FUZZ_WEIGHTS") == "default" else CI_WEIGHTS
     subs = tmp_path / "subs"

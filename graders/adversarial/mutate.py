@@ -136,7 +136,8 @@ def _strip_metadata(nb: Notebook, r: random.Random) -> Notebook:
 
 
 def _alter_metadata(nb: Notebook, r: random.Random) -> Notebook:
-    for c in r.sample(_answers(nb) + [c for c in nb["cells"] if c.get("metadata")], k=3):
+    pool = list({id(c): c for c in _answers(nb) + [c for c in nb["cells"] if c.get("metadata")]}.values())
+    for c in r.sample(pool, k=3):
         choice = r.randrange(5)
         meta = c.setdefault("metadata", {})
         if choice == 0:

@@ -11,7 +11,7 @@ import pytest
 
 from course.gradcheck.compare import TensorCheck
 from course.gradcheck.diagnosis import Diagnosis
-from course.gradcheck.locate import name_activation, name_untransposed
+from course.gradcheck.locate import locate, name_activation, name_untransposed
 from course.gradcheck.run import not_run
 
 TRANSPOSED = "dx is W @ dout: the gradient passed down is da_prev = W.T @ dz, with the transpose."
@@ -181,3 +181,90 @@ def test_a_single_entry_tensor_is_localised_by_bisection():
     assert not r and [e.index for e in chk.entries] == [(0,)] and chk.localised and chk.complete
     assert chk.entries[0].analytic == pytest.approx(6 * 1.3**2, rel=1e-12)
     assert chk.entries[0].numeric == pytest.approx(3 * 1.3**2, rel=1e-6)
+
+
+# --------------------------------------------------------------------------- locate (a model's layers)
+
+class _Layer:
+    def __init__(self, k, dtype=np.float64):
+        self.k, self.dtype = k, dtype
+
+    def forward(self, a):
+        return (np.asarray(a) + self.k).astype(self.dtype)
+
+
+class _Model:
+    def __init__(self, layers):
+        self.layers = layers
+
+    def forward(self, X):
+        for layer in self.layers:
+            X = layer.forward(X)
+        return X
+
+
+class _Sub:
+    """What a per-layer check returns, as far as locate reads it."""
+
+    def __init__(self, failed, message=None):
+        self.failed = failed
+        self.passed = not failed
+        check = TensorCheck("x", (2, 2), "exhaustive", passed="x" not in failed)
+        check.diagnosis = Diagnosis("transposed", message) if message else None
+        self.checks = [check]
+
+
+def _check(name, passed):
+    return TensorCheck(name, (2, 2), "exhaustive", passed=passed)
+
+
+def test_locate_names_the_layer_passing_a_wrong_gradient_down_and_blames_only_failed_tensors_below():
+    seen = []
+
+    def check_layer(layer, x, *, mode, rtol, atol, rng, only):
+        seen.append((layer.k, x.dtype, x.copy(), sorted(only)))
+        return _Sub(["x"], "dx is W @ dout") if layer.k == 2 else _Sub([])
+
+    X = np.zeros((2, 2), dtype=np.float32)
+    model = _Model([_Layer(0, np.float32), _Layer(1, np.float32), _Layer(2, np.float32), _Layer(3, np.float32)])
+    checks = [_check("0.W", False), _check("1.W", True), _check("1.b", False), _check("2.W", False),
+              _check("3.W", False), _check("0.a.b", False)]
+    found = locate(model, X, checks, check_layer=check_layer, mode="auto", rtol=None, atol=1e-9,
+                   rng=np.random.default_rng(0))
+    assert found == ["checked alone, layers[2] (_Layer) passes a wrong gradient down (dx): dx is W @ dout"]
+    # layers checked from the output down, each on its own input, in float64
+    assert [(k, dt) for k, dt, _, _ in seen] == [(3, np.float64), (2, np.float64), (1, np.float64), (0, np.float64)]
+    assert [float(x[0, 0]) for _, _, x, _ in seen] == [3.0, 1.0, 0.0, 0.0]  # inputs 0, 0, 0+1, 0+1+2
+    assert [only for *_, only in seen] == [["W"], ["W"], ["b"], ["W"]]
+    upstream = Diagnosis("upstream", "layers[2] above passes a wrong gradient down to it; fix layers[2] first")
+    by_name = {c.name: c.diagnosis for c in checks}
+    assert by_name["0.W"] == upstream and by_name["1.b"] == upstream
+    assert by_name["1.W"] is None and by_name["2.W"] is None and by_name["3.W"] is None
+    assert by_name["0.a.b"] == upstream  # "<layer>.<name>": the layer is what comes before the first dot
+
+
+def test_locate_with_every_layer_passing_alone_blames_the_chaining():
+    model = _Model([_Layer(0), _Layer(1)])
+    checks = [_check("0.W", False), _check("1.W", True)]
+    found = locate(model, np.zeros((2, 2)), checks, check_layer=lambda *a, **k: _Sub(["W"] if a[0].k == 0 else []),
+                   mode="auto", rtol=None, atol=1e-9, rng=np.random.default_rng(0))
+    assert found == []  # a layer failed alone, but none passes a wrong dx down: nothing to say about where
+    assert checks[0].diagnosis is None
+    found = locate(model, np.zeros((2, 2)), checks, check_layer=lambda *a, **k: _Sub([]),
+                   mode="auto", rtol=None, atol=1e-9, rng=np.random.default_rng(0))
+    assert len(found) == 1 and found[0].startswith("every layer passes when checked alone")
+
+
+def test_locate_without_layers_reads_the_parameter_names():
+    class Flat:
+        layers = []  # empty: no layers to check one by one
+
+        def forward(self, X):
+            return X
+
+    checks = [_check("first.W", False), _check("first.b", False), _check("second.W", True),
+              _check("second.b", True)]
+    found = locate(Flat(), np.zeros((2, 2)), checks, check_layer=None, mode="auto", rtol=None, atol=1e-9,
+                   rng=np.random.default_rng(0))
+    assert found == ["all gradients of first are wrong but those of second (nearer the output) are right: the "
+                     "error enters between first and second (an activation derivative, or da_prev = W.T @ dz)"]

@@ -235,7 +235,7 @@ def test_locate_names_the_layer_passing_a_wrong_gradient_down_and_blames_only_fa
     # layers checked from the output down, each on its own input, in float64
     assert [(k, dt) for k, dt, _, _ in seen] == [(3, np.float64), (2, np.float64), (1, np.float64), (0, np.float64)]
     assert [float(x[0, 0]) for _, _, x, _ in seen] == [3.0, 1.0, 0.0, 0.0]  # inputs 0, 0, 0+1, 0+1+2
-    assert [only for *_, only in seen] == [["W"], ["W"], ["b"], ["W"]]
+    assert [only for *_, only in seen] == [["W"], ["W"], ["b"], ["W", "a.b"]]  # only the failed tensors
     upstream = Diagnosis("upstream", "layers[2] above passes a wrong gradient down to it; fix layers[2] first")
     by_name = {c.name: c.diagnosis for c in checks}
     assert by_name["0.W"] == upstream and by_name["1.b"] == upstream

@@ -106,6 +106,7 @@ def test_a_derivative_applied_twice_is_named_only_with_the_numeric_side(seed):
 def test_entries_where_dout_is_zero_do_not_spoil_the_true_derivative():
     x, g, out, fp = _tanh_case(7)
     g[0, 0] = g[2, 3] = 0.0
+    g[1, 1] = 1.0  # and a dout of exactly 1 is an ordinary entry
     numeric = g * fp
     numeric[0, 0] = 0.5  # the numeric side need not vanish where dout does: x / 0 and 0 / 0, silently
     check = _failed(numeric.reshape(1, -1))

@@ -275,3 +275,27 @@ def test_locate_without_layers_reads_the_parameter_names():
                    rng=np.random.default_rng(0))
     assert found == ["all gradients of first are wrong but those of second (nearer the output) are right: the "
                      "error enters between first and second (an activation derivative, or da_prev = W.T @ dz)"]
+
+
+def test_bisection_stops_as_soon_as_it_has_found_max_entries(monkeypatch):
+    # seven wrong entries: the search ends with the step (two halves probed) that finds the fifth
+    from course.gradcheck import directional, gradcheck
+
+    x = np.random.default_rng(2).uniform(0.5, 1.5, size=3000)
+    probes = []
+    judge = directional.judge
+
+    def counting(*args, **kwargs):
+        if kwargs.get("support") is not None:
+            probes.append(kwargs["support"].tolist())
+        return judge(*args, **kwargs)
+
+    def df7(v):
+        g = _dcube(v)
+        g[[1, 2, 3, 4, 5, 6, 7]] += 3.0
+        return g
+
+    monkeypatch.setattr(directional, "judge", counting)
+    chk = gradcheck(_cube, df7, x, mode="directional", rng=np.random.default_rng(3)).checks[0]
+    assert [e.index for e in chk.entries] == [(1,), (2,), (3,), (4,), (5,)] and not chk.complete
+    assert probes[-2:] == [[5], [6, 7]], probes[-4:]

@@ -100,6 +100,7 @@ def test_a_gradient_scaled_by_c_never_passes_whatever_the_offset(offset, c, case
     r = gradcheck(_offset_square(offset), lambda v: c * 2 * v, x, mode=mode, rng=np.random.default_rng(seed))
     assert r.verdict in ("failed", "cannot tell"), f"offset {offset}, c = {c}: a wrong gradient passed\n{r}"
     assert not r
+    assert r.checks[0].cannot_tell == (r.verdict == "cannot tell")  # a failure is never also "cannot tell"
 
 
 @pytest.mark.parametrize("mode, n", [("exhaustive", 5), ("directional", 5), ("directional", 300)])

@@ -50,6 +50,7 @@ def test_anything_else_leaves_the_diagnosis_alone(seed):
         (W.T @ g, W, g),                         # the right dx
         ((W @ g) * (1 + 1e-4), W, g),            # W @ g, but beyond rtol 1e-6
         (W @ g + 1e-6, W, g),                    # beyond atol 1e-9 as well
+        (W @ (1e-6 * g) + 5e-9, W, 1e-6 * g),    # a small dout: atol 1e-9 decides
         (S @ g, S, g),                           # symmetric W
         (W @ g[:, 0], W, g[:, 0]),               # dout not a matrix
     ]

@@ -300,3 +300,20 @@ def test_bisection_stops_as_soon_as_it_has_found_max_entries(monkeypatch):
     chk = gradcheck(_cube, df7, x, mode="directional", rng=np.random.default_rng(3)).checks[0]
     assert [e.index for e in chk.entries] == [(1,), (2,), (3,), (4,), (5,)] and not chk.complete
     assert probes[-2:] == [[5], [6, 7]], probes[-4:]
+
+
+def test_layers_that_do_not_chain_to_the_model_are_not_checked_one_by_one():
+    # model.forward is not exactly its layers in order (here off by 1e-9): the per-layer search
+    # would judge another function, so only the structural hint from the names is given
+    class Off(_Model):
+        def forward(self, X):
+            return super().forward(X) + 1e-9
+
+    def check_layer(*args, **kwargs):
+        raise AssertionError("a layer was checked alone")
+
+    checks = [_check("0.W", False), _check("1.W", True)]
+    found = locate(Off([_Layer(0), _Layer(1)]), np.ones((2, 2)), checks, check_layer=check_layer, mode="auto",
+                   rtol=None, atol=1e-9, rng=np.random.default_rng(0))
+    assert found == ["all gradients of 0 are wrong but those of 1 (nearer the output) are right: the error enters "
+                     "between 0 and 1 (an activation derivative, or da_prev = W.T @ dz)"]

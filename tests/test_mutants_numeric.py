@@ -147,7 +147,7 @@ def test_as_point_and_as_output_messages_name_what_was_given():
 
 
 def test_error_messages_name_the_entry_and_the_output():
-    with pytest.raises(ValueError, match=r"^h: expected positive step sizes, got min (np\.float64\()?-1\.0\)?$"):
+    with pytest.raises(ValueError, match=r"^h: expected positive step sizes, got min -1\.0$"):
         numerical_gradient(_square_sum, np.ones(2), h=np.array([1.0, -1.0]))
     with pytest.raises(ValueError, match=r"^h: expected a number or an array of shape \(2,\) \(the shape of x\), got shape \(3,\)$"):
         one_sided_differences(_square_sum, np.ones(2), h=np.ones(3))

@@ -167,3 +167,29 @@ def test_bad_h_and_outputs():
         numerical_gradient(lambda a: "x", np.ones(1))
     with pytest.raises(ValueError, match="output size must not depend on x"):
         numerical_jacobian(lambda a: np.ones(2 if a[0] == 1 else 3), np.ones(1))
+
+
+@pytest.mark.parametrize("h, shown", [(np.array([0.5, -2.0]), "-2.0"), (np.float64(-1.0), "-1.0"),
+                                      (np.float32(-0.5), "-0.5"), ([0.0, 1.0], "0.0")])
+@pytest.mark.parametrize("fn", [numerical_derivative, numerical_gradient, numerical_jacobian, one_sided_differences])
+def test_step_messages_show_plain_numbers_not_numpy_reprs(fn, h, shown):
+    # numpy 2 prints np.float64(-1.0) as its repr: a learner reads the number, not the type
+    x = 1.0 if fn is numerical_derivative else np.ones(2)
+    if fn is numerical_derivative and np.ndim(h):
+        h = min(h) if isinstance(h, list) else h.min()
+    f = (lambda t: t) if fn is numerical_derivative else (lambda a: float(np.sum(a**2)))
+    with pytest.raises(ValueError) as info:
+        fn(f, x, h=h)
+    message = str(info.value)
+    assert message == f"h: expected positive step sizes, got min {shown}", message
+    assert "np." not in message and "float64" not in message
+
+
+@pytest.mark.parametrize("option", ["rtol", "atol"])
+@pytest.mark.parametrize("value, shown", [(np.float64(-1.0), "-1.0"), (np.float32(-0.25), "-0.25"), (-3, "-3")])
+def test_gradcheck_option_messages_show_plain_numbers(option, value, shown):
+    from course.gradcheck import gradcheck
+
+    with pytest.raises(ValueError) as info:
+        gradcheck(lambda a: float(np.sum(a**2)), lambda a: 2 * a, np.ones(2), **{option: value})
+    assert str(info.value) == f"{option}: expected a non-negative number, got {shown}"

@@ -16,7 +16,10 @@ Three entry points, one result type:
 
 Each returns a :class:`GradcheckResult`, truthy iff
 everything passed, that prints as a short report naming the tensor, the index,
-the analytic and numerical values and the likely bug.
+the analytic and numerical values and the likely bug. Its ``verdict`` is ``"passed"``,
+``"failed"`` or ``"cannot tell"``: the last (falsy, never a failure) when nothing disagreed only
+because ``f``'s values are so large that their rounding, seen through a step, is more than the
+tolerance at the gradient's scale (``1e10 + sum(v**2)``); the report says why and what to do.
 
 How it measures:
 

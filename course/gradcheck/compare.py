@@ -30,6 +30,13 @@ analytic slope lies between them (a valid subgradient: relu at 0, |x| at 0,
 max with ties). Kinks exactly at ``x`` are recorded even when the central
 difference happens to agree.
 
+A column that passes only thanks to the allowance for the rounding of ``f``
+(``|a - c| > atol + rtol * G + noise_J``, ``G`` the gradient's own scale in
+the column: ``max(scale, ref * max|x+ - x-| / (2t))``) is *rounded*: ``f``'s
+values are so large compared with its changes over a step (``1e10 + sum(v**2)``)
+that a wrong gradient could pass as well as a right one. The tensor's verdict is
+then "cannot tell" (:attr:`TensorCheck.cannot_tell`), never "passed".
+
 This module holds the comparison (``judge``); the entry-by-entry check is in
 :mod:`course.gradcheck.exhaustive`, random directions and bisection in
 :mod:`course.gradcheck.directional`.
@@ -177,6 +184,19 @@ class TensorCheck:
     projections: list[tuple[float, float, np.ndarray]] = field(default_factory=list)  # (a, c, w), a = <g, w>
     diagnosis: object = None
     note: str = ""
+    cannot_tell: bool = False               # no disagreement, but only thanks to f's rounding allowance
+    blur: float = 0.0                       # f's rounding allowance over the gradient's scale, where it decided
+
+    @property
+    def verdict(self) -> str:
+        """``"failed"`` (an entry or direction disagrees), ``"cannot tell"`` or ``"passed"``.
+
+        ``passed`` is ``True`` for "cannot tell" too (nothing disagreed): "cannot tell" means the
+        rounding of ``f`` at its scale is too large for the comparison to show a wrong gradient.
+        """
+        if not self.passed:
+            return "failed"
+        return "cannot tell" if self.cannot_tell else "passed"
 
 
 @dataclass
@@ -189,6 +209,8 @@ class _Verdict:
     right: np.ndarray
     error: np.ndarray    # |a - c| / scale at the level that decided (0 at a kink)
     d: np.ndarray        # x+ - x- of the first level (flat)
+    rounded: np.ndarray  # (n_out,) bool: passed only thanks to the allowance for f's rounding
+    blur: np.ndarray     # (n_out,) that allowance over the gradient's scale G, at the level that decided
 
 
 def _measure(p: Probe, v: np.ndarray, t: float, support: np.ndarray | None):
@@ -205,11 +227,12 @@ def _measure(p: Probe, v: np.ndarray, t: float, support: np.ndarray | None):
         jd_abs = np.abs(p.analytic[:, support]) @ np.abs(d[support])
     a, c = jd / (2 * t), (fp - fm) / (2 * t)
     left, right = (p.f0 - fm) / t, (fp - p.f0) / t
-    rounding = p.eps_numeric * (np.abs(fp) + np.abs(fm) + np.abs(p.f0)) + p.eps_analytic * jd_abs
+    rounding = p.eps_analytic * jd_abs
     if support is not None and support.size == 1:  # one entry: rounding at the tensor's scale too
         rounding = rounding + p.eps_analytic * SCALE_ULPS / NOISE_ULPS * p.analytic_scale() * np.abs(d[support])
-    noise = NOISE_ULPS * rounding / (2 * t)
-    return a, c, left, right, noise, d
+    noise_f = NOISE_ULPS * p.eps_numeric * (np.abs(fp) + np.abs(fm) + np.abs(p.f0)) / (2 * t)
+    noise_j = NOISE_ULPS * rounding / (2 * t)
+    return a, c, left, right, noise_f, noise_j, d
 
 
 def judge(p: Probe, v: np.ndarray, t0: float, *, scale_of: Callable, ref: np.ndarray,
@@ -233,33 +256,49 @@ def judge(p: Probe, v: np.ndarray, t0: float, *, scale_of: Callable, ref: np.nda
     still disagrees passes as a kink if its one-sided slopes differ by more
     than the noise, that difference did not shrink with the step (a smooth
     function's shrinks by 4 per level), and the analytic slope lies between them.
+
+    A column is *rounded* when the value that passed it is within the tolerance only thanks to
+    the allowance for ``f``'s rounding, ``|a - c| > atol + rtol G + noise_J`` with ``G`` the
+    gradient's scale (see the module docstring): then the check cannot tell.
     """
-    ok = persist = None
+    ok = persist = rounded = blur = None
     prev_c = prev_jump = prev_r = None
     k = 0
     while True:
         t = t0 / 4.0**k
-        a, c, left, right, noise, d = _measure(p, v, t, support)
+        a, c, left, right, noise_f, noise_j, d = _measure(p, v, t, support)
+        noise = noise_f + noise_j
         scale = scale_of(a, c, d, t)
         tol = atol + rtol * scale + noise
+        # the gradient's own scale in this column, and the tolerance without f's rounding
+        grad_scale = np.maximum(scale, ref * (np.abs(d).max(initial=0.0) / (2 * t)))
+        tight = atol + rtol * grad_scale + noise_j
         jump = np.abs(right - left)
         rich = None if prev_c is None else (16.0 * c - prev_c) / 15.0
         if k < _LEVELS:
             ok_k = np.abs(a - c) <= tol
+            clean_k = np.abs(a - c) <= tight
             if rich is not None:
                 ok_k |= np.abs(a - rich) <= tol
+                clean_k |= np.abs(a - rich) <= tight
         else:  # deeper levels: only a converged value counts
             ok_k = (np.abs(a - c) <= tol) & (np.abs(c - prev_c) <= tol)
             ok_k |= (np.abs(a - rich) <= tol) & (np.abs(rich - prev_r) <= tol)
+            clean_k = (np.abs(a - c) <= tight) & (np.abs(c - prev_c) <= tight)
+            clean_k |= (np.abs(a - rich) <= tight) & (np.abs(rich - prev_r) <= tight)
+        blur_k = noise_f / np.maximum(grad_scale, 1e-300)
         # relative error, with the absolute allowances expressed on the same scale (<= rtol iff it passes)
         err_k = np.abs(a - c) / np.maximum(scale + (atol + noise) / max(rtol, 1e-300), 1e-300)
         large = jump > JUMP * ref + tol
         if k == 0:
             first_a, first_d = a, d
             ok, best, err, persist = ok_k, c, err_k, large
+            rounded, blur = ok_k & ~clean_k, blur_k
         else:
             best = np.where(ok, best, c)
             err = np.where(ok, err, err_k)
+            rounded = np.where(ok, rounded, ok_k & ~clean_k)
+            blur = np.where(ok, blur, blur_k)
             ok = ok | ok_k
             if k < _LEVELS:
                 persist = persist & large & (jump >= 0.5 * prev_jump)
@@ -279,7 +318,7 @@ def judge(p: Probe, v: np.ndarray, t0: float, *, scale_of: Callable, ref: np.nda
     in_bracket = ~ok & steady & (a >= lo - slack) & (a <= hi + slack)
     kink = (persist & (k > 1) & ok) | in_bracket
     return _Verdict(ok=ok | in_bracket, kink=kink, a=first_a, c=best, left=left, right=right,
-                    error=np.where(kink, 0.0, err), d=first_d)
+                    error=np.where(kink, 0.0, err), d=first_d, rounded=ok & rounded & ~kink, blur=blur)
 
 
 def wrong_entry(index: tuple[int, ...], analytic: float, numeric: float) -> Entry:

@@ -58,6 +58,8 @@ def check_directional(p: Probe, *, rng: np.random.Generator, directions: int, rt
         if verdict.kink[0]:
             out.kinks.append(Kink(index=None, analytic=float(verdict.a[0]), left=float(verdict.left[0]), right=float(verdict.right[0])))
         out.max_error = max(out.max_error, float(verdict.error[0]))
+        if verdict.rounded[0]:  # passed only thanks to the allowance for f's rounding
+            out.cannot_tell, out.blur = True, max(out.blur, float(verdict.blur[0]))
         if not verdict.ok[0]:
             out.passed = False
             failing = v if failing is None else failing
@@ -73,6 +75,7 @@ def check_directional(p: Probe, *, rng: np.random.Generator, directions: int, rt
             again = judge(replace(p, analytic=fixed[None, :], _abs=None), u, t0, scale_of=scale, ref=ref,
                            rtol=rtol, atol=atol)
             out.complete = bool(again.ok[0])
+    out.cannot_tell = out.cannot_tell and out.passed
     out.evaluations = p.calls[0] - start
     return out
 

@@ -28,7 +28,7 @@ def check_exhaustive(p: Probe, *, rtol: float, atol: float) -> TensorCheck:
     start = p.calls[0]
     steps = steps_of(p)
     ref = np.abs(p.analytic).max(axis=1) if n else np.zeros(n_out)
-    numeric, errors, closer = _first_level(p, steps, ref=ref, rtol=rtol, atol=atol)
+    numeric, errors, closer, rounded, blur = _first_level(p, steps, ref=ref, rtol=rtol, atol=atol)
     wrong = np.zeros((n_out, n), dtype=bool)
     out = TensorCheck(p.name, p.base.shape, "exhaustive")
     for j in closer:
@@ -36,12 +36,15 @@ def check_exhaustive(p: Probe, *, rtol: float, atol: float) -> TensorCheck:
         numeric[:, j] = np.where(verdict.kink, p.analytic[:, j], verdict.c / unit)
         wrong[:, j] = ~verdict.ok
         errors[:, j] = verdict.error
+        rounded[:, j], blur[:, j] = verdict.rounded, verdict.blur
         for i in np.flatnonzero(verdict.kink):
             out.kinks.append(Kink(index=entry_index(p, i, j), analytic=float(p.analytic[i, j]),
                                   left=float(verdict.left[i] / unit), right=float(verdict.right[i] / unit)))
     out.numeric = numeric
     out.wrong = wrong
     out.passed = not wrong.any()
+    out.cannot_tell = bool(out.passed and rounded.any())
+    out.blur = float(blur[rounded].max()) if out.cannot_tell else 0.0
     out.n_wrong = int(wrong.sum())
     out.max_error = float(errors.max()) if errors.size else 0.0
     order = np.argsort(-np.where(wrong, errors, -1.0), axis=None, kind="stable")[: min(out.n_wrong, _KEPT)]
@@ -53,13 +56,14 @@ def check_exhaustive(p: Probe, *, rtol: float, atol: float) -> TensorCheck:
 
 
 def _first_level(p: Probe, steps: np.ndarray, *, ref: np.ndarray, rtol: float,
-                 atol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 atol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The first level of :func:`judge` for every column at once: ``2 n`` evaluations in one plain loop.
 
     Each entry is set in place (no vector of the tensor's size is built per entry), and the
     comparison is done for all columns together. Returns the numeric Jacobian, the relative
-    errors, and the columns that need a closer look (a disagreement or a large one-sided jump),
-    which :func:`judge` then examines one by one.
+    errors, the columns that need a closer look (a disagreement or a large one-sided jump),
+    which :func:`judge` then examines one by one, and which entries passed only thanks to the
+    allowance for ``f``'s rounding (and that allowance over the gradient's scale), as in :func:`judge`.
     """
     n_out, n = p.analytic.shape
     base = p.base.ravel()
@@ -75,18 +79,22 @@ def _first_level(p: Probe, steps: np.ndarray, *, ref: np.ndarray, rtol: float,
     c = (fp - fm) / (2 * steps)
     f0 = p.f0.reshape(n_out, 1)
     jump = np.abs((fp - f0) / steps - (f0 - fm) / steps)
-    rounding = p.eps_numeric * (np.abs(fp) + np.abs(fm) + np.abs(f0)) + p.eps_analytic * (
-        np.abs(p.analytic) + SCALE_ULPS / NOISE_ULPS * p.analytic_scale()[:, None]) * d
-    noise = NOISE_ULPS * rounding / (2 * steps)
+    noise_f = NOISE_ULPS * p.eps_numeric * (np.abs(fp) + np.abs(fm) + np.abs(f0)) / (2 * steps)
+    noise_j = NOISE_ULPS * p.eps_analytic * (
+        np.abs(p.analytic) + SCALE_ULPS / NOISE_ULPS * p.analytic_scale()[:, None]) * d / (2 * steps)
+    noise = noise_f + noise_j
     scale = np.maximum(np.abs(a), np.abs(c))
     tol = atol + rtol * scale + noise
     ok = np.abs(a - c) <= tol
+    grad_scale = np.maximum(scale, ref.reshape(n_out, 1) * (d / (2 * steps)))
+    rounded = ok & (np.abs(a - c) > atol + rtol * grad_scale + noise_j)
+    blur = noise_f / np.maximum(grad_scale, 1e-300)
     large = jump > JUMP * ref.reshape(n_out, 1) + tol
     errors = np.abs(a - c) / np.maximum(scale + (atol + noise) / max(rtol, 1e-300), 1e-300)
     closer = np.flatnonzero((~ok | large).any(axis=0))
     with np.errstate(divide="ignore", invalid="ignore"):
         numeric = np.where(d != 0, (fp - fm) / d, 0.0)
-    return numeric, errors, closer
+    return numeric, errors, closer, rounded, blur
 
 
 def _column(p: Probe, j: int, steps: np.ndarray, *, ref: np.ndarray, rtol: float, atol: float):

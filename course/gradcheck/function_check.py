@@ -69,7 +69,9 @@ def gradcheck(
     Returns
     -------
     GradcheckResult
-        Truthy iff the check passed; prints as a short report.
+        Truthy iff the check passed; ``.verdict`` is ``"passed"``, ``"failed"`` or
+        ``"cannot tell"`` (the rounding of ``f`` at its scale hides what a wrong gradient
+        would change); prints as a short report.
 
     Examples
     --------

@@ -243,7 +243,7 @@ def _steps(h: Any, x0: np.ndarray, name: str) -> np.ndarray:
         return np.cbrt(np.finfo(np.float64).eps) * np.maximum(1.0, np.abs(x0))
     steps = as_point(h, name)
     if not (steps > 0).all():
-        raise ValueError(f"{name}: expected positive step sizes, got min {steps.min()!r}")
+        raise ValueError(f"{name}: expected positive step sizes, got min {float(steps.min())!r}")
     try:
         np.broadcast_to(steps, x0.shape)
     except ValueError:

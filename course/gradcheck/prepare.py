@@ -27,7 +27,8 @@ def check_options(mode: Any, rtol: Any, atol: Any, rng: Any) -> tuple[str, float
         if value is None and label == "rtol":
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not value >= 0:
-            raise ValueError(f"{label}: expected a non-negative number, got {value!r}")
+            shown = float(value) if isinstance(value, np.floating) else value  # a plain number, not np.float64(...)
+            raise ValueError(f"{label}: expected a non-negative number, got {shown!r}")
     if rng is None:
         rng = np.random.default_rng(0)
     return mode, float(atol), as_generator(rng)

@@ -1,6 +1,9 @@
 """What a gradient check returns: :class:`GradcheckResult` and :class:`GradcheckError`.
 
-A result is truthy exactly when every tensor passed. It shows itself as a
+A result is truthy exactly when every tensor passed. Its :attr:`~GradcheckResult.verdict`
+is ``"passed"``, ``"failed"`` or ``"cannot tell"``: the last when nothing disagreed but only
+because the rounding of ``f`` at its scale (a huge constant in ``f``) is larger than the
+differences a wrong gradient would make, so the check can vouch for nothing. It shows itself as a
 short report (at most 20 lines, as text and as HTML in Jupyter): which tensor
 is wrong, at which index, the analytic and numerical values, the relative
 error, and the likely cause, named by :func:`course.gradcheck.diagnosis.diagnose` from
@@ -23,7 +26,7 @@ _SHOWN_ENTRIES = 3
 
 
 class GradcheckError(AssertionError):
-    """A gradient check failed; the message is the report."""
+    """A gradient check did not pass (it failed, or it cannot tell); the message is the report."""
 
     def __init__(self, result: GradcheckResult) -> None:
         super().__init__(result.report())
@@ -54,7 +57,19 @@ class GradcheckResult:
 
     @property
     def passed(self) -> bool:
-        return all(c.passed for c in self.checks)
+        """Every tensor passed (no disagreement, and none where the check cannot tell)."""
+        return all(c.passed and not c.cannot_tell for c in self.checks)
+
+    @property
+    def verdict(self) -> str:
+        """``"failed"`` if any tensor failed, else ``"cannot tell"`` if any could not be told, else ``"passed"``."""
+        verdicts = {c.verdict for c in self.checks}
+        return next((v for v in ("failed", "cannot tell") if v in verdicts), "passed")
+
+    @property
+    def undecided(self) -> list[str]:
+        """Names of the tensors where the check cannot tell (see :attr:`TensorCheck.cannot_tell`)."""
+        return [c.name for c in self.checks if c.passed and c.cannot_tell]
 
     @property
     def evaluations(self) -> int:
@@ -78,7 +93,7 @@ class GradcheckResult:
 
     def _repr_html_(self) -> str:
         lines = _lines(self)
-        colour = "#1a7f37" if self.passed else "#cf222e"
+        colour = {"passed": "#1a7f37", "cannot tell": "#9a6700"}.get(self.verdict, "#cf222e")
         head = f'<b style="color:{colour}">{html.escape(lines[0])}</b>'
         body = "\n".join(html.escape(line) for line in lines[1:])
         return f"<pre style='white-space:pre-wrap'>{head}\n{body}</pre>"
@@ -91,25 +106,31 @@ def _fmt(x: float) -> str:
 def _lines(result: GradcheckResult) -> list[str]:
     checks = result.checks
     bad = [c for c in checks if not c.passed]
+    unsure = [c for c in checks if c.passed and c.cannot_tell]
     worst = max((c.max_error for c in checks), default=0.0)
     evals = f"{result.evaluations} function evaluations"
-    if not bad:
-        what = checks[0].name if len(checks) == 1 else f"{len(checks)} tensors"
-        lines = [f"{result.title} passed: {what}, max relative error {worst:.1e} ({evals})"]
-    else:
+    if bad:
         lines = [f"{result.title} FAILED: {', '.join(c.name for c in bad)} wrong "
                  f"({len(bad)} of {len(checks)} tensors; {evals})"]
+    elif unsure:
+        lines = [f"{result.title} CANNOT TELL: {', '.join(c.name for c in unsure)} "
+                 f"({len(unsure)} of {len(checks)} tensors; {evals})"]
+    else:
+        what = checks[0].name if len(checks) == 1 else f"{len(checks)} tensors"
+        lines = [f"{result.title} passed: {what}, max relative error {worst:.1e} ({evals})"]
     lines += [f"  where: {f}" for f in result.findings]
     for c in bad:
         lines += _failure_lines(c)
-    ok = [c for c in checks if c.passed]
+    for c in unsure:
+        lines += _cannot_tell_lines(c)
+    ok = [c for c in checks if c.passed and not c.cannot_tell]
     if ok and (bad or len(checks) > 1):
         names = ", ".join(f"{c.name} ({c.mode})" for c in ok)
         lines.append(f"  ok: {names}; max relative error {max(c.max_error for c in ok):.1e}")
-    for c in checks:
-        if c.kinks and c.passed:
+    for c in ok:
+        if c.kinks:
             lines.append("  " + _kink_line(c))
-        if c.note and c.passed:
+        if c.note:
             lines.append(f"  {c.name}: {c.note}")
     lines += [f"  note: {n}" for n in result.notes]
     if len(lines) > MAX_LINES:
@@ -143,6 +164,23 @@ def _failure_lines(c: TensorCheck) -> list[str]:
     if c.note:
         lines.append(f"    {c.note}")
     return lines
+
+
+def _cannot_tell_lines(c: TensorCheck) -> list[str]:
+    """Why the check cannot tell, and what to do: ``f``'s rounding decided the comparison."""
+    if c.blur >= 1.0:
+        size = (f"larger than the gradient (up to {c.blur:.2g} times its size): a wrong gradient would pass "
+                f"as well as a right one")
+    else:
+        size = (f"up to {c.blur:.2g} times the gradient's size, more than the tolerance rtol allows: an error "
+                f"smaller than that cannot be told from rounding")
+    return [f"  {c.name} (shape {c.shape}): CANNOT TELL: nothing disagreed, but only within the allowance for "
+            f"rounding",
+            f"    f's values are so large compared with its changes over a step that f's rounding at this scale "
+            f"can be {size}.",
+            "    What to do: subtract the constant part of f, i.e. leave a large constant term out of f (subtracting "
+            "f(x0) from its result does not help: the rounding has happened), or check in smaller pieces; or pass a "
+            "larger rtol if that resolution is enough."]
 
 
 def _kink_line(c: TensorCheck) -> str:

@@ -43,20 +43,30 @@ def fast_steps(model: Any, loss: LossFn, X: np.ndarray, Y: np.ndarray, params: d
     return forward, backward, core, X, Y
 
 
-def gradient_reader(model: Any, params: dict[str, np.ndarray]) -> Callable[[], dict[str, np.ndarray]]:
-    """``model.gradients`` or, for an ``MLP`` of reference ``Linear`` layers, a direct read of their dW, db."""
+def gradient_reader(model: Any, params: dict[str, np.ndarray]) -> Callable[[], list[np.ndarray]]:
+    """A function returning the model's gradients as a list, in the order of ``params``.
+
+    For an ``MLP`` of reference ``Linear`` layers (nothing replaced) it reads their ``dW`` and
+    ``db`` directly; for any other model it calls ``model.gradients()``.
+    """
+    names = list(params)
+
+    def from_model() -> list[np.ndarray]:
+        grads = model.gradients()
+        return [grads[name] for name in names]
     if not isinstance(model, MLP) or type(model).gradients is not MLP.gradients or "gradients" in vars(model):
-        return model.gradients
+        return from_model
     where = []
     for i, layer in enumerate(model.layers):
         if not layer.parameters():
             continue
         if type(layer) is not Linear or "gradients" in vars(layer):
-            return model.gradients
+            return from_model
         where += [(f"{i}.W", layer, "dW"), (f"{i}.b", layer, "db")]
-    if [name for name, _, _ in where] != list(params):
-        return model.gradients
-    return lambda: {name: getattr(layer, attr) for name, layer, attr in where}
+    if [name for name, _, _ in where] != names:
+        return from_model
+    linears = [layer for _, layer, attr in where if attr == "dW"]
+    return lambda: [g for layer in linears for g in (layer.dW, layer.db)]
 
 
 def unchecked_steps(model: Any, method: str) -> Callable:

@@ -87,34 +87,39 @@ def train_minibatch(
         as_generator(rng, hint=" to shuffle with (or shuffle=False)")
     forward, backward, loss, X, Y = fast_steps(model, loss, X, Y, params)
     gradients = gradient_reader(model, params)
+    names, arrays = list(params), list(params.values())
     first = [True]
 
     def one_epoch() -> tuple[float, dict[str, np.ndarray]]:
         order = rng.permutation(T) if shuffle else np.arange(T)
         Loss = 0.0
-        full = {name: np.zeros_like(p) for name, p in params.items()}  # sum of the full batches' gradients
-        last: dict[str, np.ndarray] = {}                                  # the short last batch's, weighted
+        sums = [np.zeros_like(p) for p in arrays]  # sum of the full batches' gradients, in names' order
+        last: list[np.ndarray] = []                # the short last batch's, weighted by its size
         for start in range(0, T, batch_size):
             batch = order[start:start + batch_size]
+            m = len(batch)
             Y_hat = forward(X[:, batch])
-            C, dY_hat = loss(Y_hat, Y[..., batch])  # C and dY_hat are already divided by len(batch)
+            C, dY_hat = loss(Y_hat, Y[..., batch])  # C and dY_hat are already divided by m
             backward(dY_hat)
             if first[0]:  # the first batch checks the gradients' names and shapes once
-                grads = checked_gradients(model, params)
+                checked = checked_gradients(model, params)
+                grads = [checked[name] for name in names]
                 first[0] = False
             else:
                 grads = gradients()
-            for name, p in params.items():
-                p -= lr * grads[name]  # W <- W - lr * dW
+            for p, g in zip(arrays, grads):
+                p -= lr * g  # W <- W - lr * dW
             if not math.isfinite(C):
                 raise NonFiniteError(f"the loss is {C}")
-            Loss += C * len(batch)
-            if len(batch) == batch_size:
-                for name, g in grads.items():
-                    full[name] += g
+            Loss += C * m
+            if m == batch_size:
+                for s, g in zip(sums, grads):
+                    s += g
             else:
-                last = {name: g * len(batch) for name, g in grads.items()}
+                last = [g * m for g in grads]
         check_finite(params, Loss)
-        return Loss, {name: s * batch_size + last[name] if last else s * batch_size for name, s in full.items()}
+        if last:
+            return Loss, {name: s * batch_size + g for name, s, g in zip(names, sums, last)}
+        return Loss, {name: s * batch_size for name, s in zip(names, sums)}
 
     return repeat_epochs(one_epoch, model, T, lr=lr, epochs=epochs, callback=callback)

@@ -118,3 +118,25 @@ def test_loss_messages_name_the_argument_and_what_was_given():
     softmax_cross_entropy(z, ok)
     with pytest.raises(ValueError, match=r"\(4,\) labels or \(3, 4\) targets"):
         softmax_cross_entropy(z, np.full((2, 4), 0.5))
+
+
+@pytest.mark.parametrize("excess", [2e-9, 5e-9, 1e-6, 5e-6])
+def test_a_target_column_that_sums_to_more_than_1_plus_1e_9_is_rejected(excess):
+    # the allowance is an absolute 1e-9 on the column sum, nothing relative: 2e-9 and 5e-9 are
+    # beyond it (numpy's default atol 1e-8 would let them through), and so are 1e-6 and 5e-6
+    # (within numpy's default rtol 1e-5)
+    z = np.zeros((3, 4))
+    Y = np.full((3, 4), 1 / 3)
+    Y[0, 2] += excess
+    with pytest.raises(ValueError, match="summing to 1"):
+        softmax_cross_entropy(z, Y)
+
+
+def test_mse_names_the_dimensions_it_expects_of_a_1d_target():
+    # a label vector is rejected as the wrong number of dimensions (2-D), not only as a shape
+    with pytest.raises(ValueError, match=r"^y: expected a 2-D float array of shape \(1, 3\) like y_hat, got shape "
+                       r"\(3,\); reshape a label vector with y\.reshape\(1, -1\)$"):
+        mse_loss(np.zeros((1, 3)), np.zeros(3))
+    with pytest.raises(ValueError, match=r"^y: expected a 2-D float array of shape \(2, 3\) like y_hat, got shape "
+                       r"\(2, 3, 1\)$"):
+        mse_loss(np.zeros((2, 3)), np.zeros((2, 3, 1)))

@@ -226,3 +226,15 @@ def test_an_integer_array_given_to_an_activation_is_computed_in_float64():
     out = layer.forward(np.array([[1, -2, 3]]))
     assert out.dtype == np.float64 and out.tolist() == [[1.0, 0.0, 3.0]]
     assert layer.backward(np.array([[2, 2, 2]])).dtype == np.float64
+
+
+def test_mlp_accuracy_names_y_and_the_shapes_it_accepts():
+    from course.reference.mlp import MLP
+
+    net = MLP([2, 3, 2], rng=np.random.default_rng(0))
+    X = np.zeros((2, 4))
+    with pytest.raises(ValueError, match=r"^y: expected a 1-D or 2-D float array of shape \(4,\) or \(k, 4\), "
+                       r"got shape \(2, 2, 2\)$"):
+        net.accuracy(X, np.zeros((2, 2, 2)))
+    with pytest.raises(ValueError, match=r"^y: "):
+        net.accuracy(X, np.array([0.0, np.nan, 1.0, 0.0]))

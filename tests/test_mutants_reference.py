@@ -238,3 +238,23 @@ def test_mlp_accuracy_names_y_and_the_shapes_it_accepts():
         net.accuracy(X, np.zeros((2, 2, 2)))
     with pytest.raises(ValueError, match=r"^y: "):
         net.accuracy(X, np.array([0.0, np.nan, 1.0, 0.0]))
+
+
+def test_a_float32_layer_converts_float64_and_list_inputs_to_float32():
+    from course.reference.layers import Linear, Tanh
+
+    f32 = Linear.from_params(np.ones((2, 3), dtype=np.float32), np.zeros((2, 1), dtype=np.float32))
+    assert f32.forward(np.ones((3, 4))).dtype == np.float32
+    assert f32.forward([[1.0], [2.0], [3.0]]).dtype == np.float32
+    assert f32.backward(np.ones((2, 1))).dtype == np.float32
+    act = Tanh()
+    act.forward(np.ones((2, 2), dtype=np.float32))
+    assert act.backward(np.ones((2, 2))).dtype == np.float32   # dout in the dtype of the forward pass
+
+
+def test_mlp_accuracy_says_how_many_targets_it_got():
+    from course.reference.mlp import MLP
+
+    net = MLP([2, 3, 2], rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match=r"^y: expected 4 targets \(one per column of X\), got shape \(3,\)$"):
+        net.accuracy(np.zeros((2, 4)), np.zeros(3, dtype=int))

@@ -1,8 +1,10 @@
 """Benchmark: one epoch of ``train_minibatch`` against a hand-written numpy loop and PyTorch.
 
 Each contender trains the same network from the same initial weights on the same batches
-(same shuffling), timed in turn within every repeat (interleaved, the order rotating between repeats); the median of ``--repeats``
-(>= 5) is printed with the ratios to ours:
+(same shuffling), timed in turn within every repeat (interleaved, the order rotating between
+repeats). Printed: the median time of ``--repeats`` (>= 5) per contender, and the ratios as the
+median of the **paired** ratios (ours / other within the same repeat, so that a change of the
+machine's load between repeats cancels), with their range (min-max over the repeats):
 
 * ``784-256-10`` ReLU, softmax cross-entropy, batch 128, ``--examples`` (default 60 000)
   MNIST-sized synthetic examples, float64 and float32 (float32 data, float32 model);
@@ -159,9 +161,10 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=60_000, help="examples of the 784-256-10 problem")
     args, torch = start(parser)
     print(f"seconds per epoch (runs of 1 epoch of T = {args.examples}, of 20 epochs of the 2 000 points), batch "
-          f"{BATCH}, lr {LR}; median of {max(args.repeats, 5)} interleaved repeats; ratio = ours / other")
-    print(f"{'problem':<17} {'dtype':<8} {'T':>6} | {'ours':>8} | {'numpy loop':>10} {'ours/loop':>9} | "
-          f"{'torch':>8} {'ours/torch':>10}")
+          f"{BATCH}, lr {LR}; median of {max(args.repeats, 5)} interleaved repeats; ratio = median over the "
+          "repeats of ours / other in the same repeat [min-max]")
+    print(f"{'problem':<17} {'dtype':<8} {'T':>6} | {'ours':>8} | {'numpy loop':>10} {'ours/loop [min-max]':>21} | "
+          f"{'torch':>8} {'ours/torch [min-max]':>21}")
     for name, sizes, act, out_act, X, Y, loss, dtype in problems(args.examples):
         contenders = {"ours": ours, "loop": handwritten}
         if torch is not None:
@@ -172,10 +175,16 @@ def main() -> None:
             for key in keys[r % len(keys):] + keys[:r % len(keys)]:  # each contender leads in turn
                 times[key].append(contenders[key](sizes, act, out_act, X, Y, loss, dtype, EPOCHS[name])[0])
         med = {k: statistics.median(v) for k, v in times.items()}
-        t_torch = (f"{med['torch']:>8.3f} {med['ours'] / med['torch']:>10.2f}" if "torch" in med
-                   else f"{'-':>8} {'(no torch)':>10}")
+        t_torch = (f"{med['torch']:>8.3f} {_paired(times, 'torch'):>21}" if "torch" in med
+                   else f"{'-':>8} {'(no torch)':>21}")
         print(f"{name:<17} {np.dtype(dtype).name:<8} {X.shape[1]:>6} | {med['ours']:>8.3f} | {med['loop']:>10.3f} "
-              f"{med['ours'] / med['loop']:>9.3f} | {t_torch}")
+              f"{_paired(times, 'loop'):>21} | {t_torch}", flush=True)
+
+
+def _paired(times: dict[str, list[float]], other: str) -> str:
+    """The median of ours / other over the repeats (each ratio from one repeat), and its range."""
+    ratios = [a / b for a, b in zip(times["ours"], times[other])]
+    return f"{statistics.median(ratios):.3f} [{min(ratios):.2f}-{max(ratios):.2f}]"
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The reference losses (course/reference/losses.py): the tests that kill their mutants.
+"""The reference losses, layers, MLP and scalar engine: the tests that kill their mutants.
 
 Each loss is compared with its formula written out example by example (loops, no shared
 code), its gradient with central differences of the loss itself, and its messages in full.
@@ -118,3 +118,143 @@ def test_loss_messages_name_the_argument_and_what_was_given():
     softmax_cross_entropy(z, ok)
     with pytest.raises(ValueError, match=r"\(4,\) labels or \(3, 4\) targets"):
         softmax_cross_entropy(z, np.full((2, 4), 0.5))
+
+
+@pytest.mark.parametrize("excess", [2e-9, 5e-9, 1e-6, 5e-6])
+def test_a_target_column_that_sums_to_more_than_1_plus_1e_9_is_rejected(excess):
+    # the allowance is an absolute 1e-9 on the column sum, nothing relative: 2e-9 and 5e-9 are
+    # beyond it (numpy's default atol 1e-8 would let them through), and so are 1e-6 and 5e-6
+    # (within numpy's default rtol 1e-5)
+    z = np.zeros((3, 4))
+    Y = np.full((3, 4), 1 / 3)
+    Y[0, 2] += excess
+    with pytest.raises(ValueError, match="summing to 1"):
+        softmax_cross_entropy(z, Y)
+
+
+def test_mse_names_the_dimensions_it_expects_of_a_1d_target():
+    # a label vector is rejected as the wrong number of dimensions (2-D), not only as a shape
+    with pytest.raises(ValueError, match=r"^y: expected a 2-D float array of shape \(1, 3\) like y_hat, got shape "
+                       r"\(3,\); reshape a label vector with y\.reshape\(1, -1\)$"):
+        mse_loss(np.zeros((1, 3)), np.zeros(3))
+    with pytest.raises(ValueError, match=r"^y: expected a 2-D float array of shape \(2, 3\) like y_hat, got shape "
+                       r"\(2, 3, 1\)$"):
+        mse_loss(np.zeros((2, 3)), np.zeros((2, 3, 1)))
+
+
+# ---- layers, MLP, the scalar engine's messages (mutants that survived the 14:07 run) ----
+
+
+def test_linear_from_params_keeps_float32_and_converts_the_rest_to_float64():
+    from course.reference.layers import Linear
+
+    W32 = np.arange(6, dtype=np.float32).reshape(2, 3)
+    layer = Linear.from_params(W32, np.zeros((2, 1), dtype=np.float32))
+    assert layer.W.dtype == np.float32 and layer.b.dtype == np.float32
+    layer = Linear.from_params(np.arange(6).reshape(2, 3), np.zeros((2, 1), dtype=np.float32))  # int W
+    assert layer.W.dtype == np.float64 and layer.b.dtype == np.float64
+    W32[0, 0] = 7.0                        # copied: the layer does not see later changes
+    assert Linear.from_params(W32, np.zeros((2, 1))).W[0, 0] == 7.0 and layer.W[0, 0] == 0.0
+
+
+def test_linear_from_params_messages_name_the_expected_shapes():
+    from course.reference.layers import Linear
+
+    with pytest.raises(ValueError, match=r"^W: expected a 2-D float array of shape \(n_out, n_in\), got shape \(3,\)$"):
+        Linear.from_params(np.zeros(3), np.zeros((3, 1)))
+    with pytest.raises(ValueError, match=r"^b: expected shape \(n_out=2, 1\), got shape \(2, 2\)$"):
+        Linear.from_params(np.zeros((2, 3)), np.zeros((2, 2)))
+    with pytest.raises(ValueError, match=r"^b: expected shape \(n_out=2, 1\), got shape \(3, 1\)$"):
+        Linear.from_params(np.zeros((2, 3)), np.zeros((3, 1)))
+
+
+@pytest.mark.parametrize("name", ["Tanh", "ReLU", "Sigmoid"])
+def test_an_activation_keeps_float32_forward_and_backward_and_names_itself(name):
+    from course.reference import layers
+
+    layer = getattr(layers, name)()
+    with pytest.raises(RuntimeError, match=rf"^{name}\.backward called before forward: call forward\(x\) first$"):
+        layer.backward(np.ones((2, 3)))
+    z = np.linspace(-2, 2, 6, dtype=np.float32).reshape(2, 3)
+    assert layer.forward(z).dtype == np.float32
+    assert layer.backward(np.ones((2, 3), dtype=np.float32)).dtype == np.float32
+    assert layer.forward(z.astype(np.float64)).dtype == np.float64
+    assert layer.forward([[1, 2, 3]]).dtype == np.float64          # ints and lists become float64
+
+
+def test_mlp_repr_lists_parameter_shapes_only_for_layers_that_have_parameters():
+    from course.reference.mlp import MLP
+
+    lines = repr(MLP([2, 3, 1], rng=np.random.default_rng(0))).splitlines()
+    assert lines[1] == "  0: Linear(n_in=2, n_out=3)  W (3, 2)  b (3, 1)"
+    assert lines[2] == "  1: Tanh()"
+
+
+def test_describe_shows_up_to_40_characters_of_a_repr():
+    from course.reference.autodiff import Value
+    from course.reference.operands import describe
+
+    assert describe("a" * 38) == "str '" + "a" * 38 + "'"          # a repr of exactly 40 characters
+    assert describe("a" * 39) == "str '" + "a" * 36 + "..."        # 41: the first 37, then ...
+    with pytest.raises(TypeError, match=r"^operand of \*: expected a Value or a real number"):
+        Value(2.0).__rmul__("x")
+
+
+def test_linear_keeps_its_dtype_and_says_what_it_expected():
+    from course.reference.layers import Linear
+
+    layer = Linear.from_params(np.ones((2, 1)), np.zeros((2, 1)))      # n_in = 1 is a valid layer
+    with pytest.raises(RuntimeError, match=r"^Linear\.backward called before forward: call forward\(x\) first$"):
+        layer.backward(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"^W: expected a non-empty array of shape \(n_out, n_in\), got shape \(2, 0\)$"):
+        Linear.from_params(np.zeros((2, 0)), np.zeros((2, 1)))
+    f32 = Linear.from_params(np.ones((2, 3), dtype=np.float32), np.zeros((2, 1), dtype=np.float32))
+    assert f32.forward(np.ones((3, 4), dtype=np.float32)).dtype == np.float32
+    assert f32.backward(np.ones((2, 4), dtype=np.float32)).dtype == np.float32 and f32.dW.dtype == np.float32
+    f64 = Linear.from_params(np.ones((2, 3)), np.zeros((2, 1)))
+    assert f64.forward(np.ones((3, 4), dtype=np.int64)).dtype == np.float64
+    assert f64.backward(np.ones((2, 4), dtype=np.int64)).dtype == np.float64 and f64.dW.dtype == np.float64
+    with pytest.raises(ValueError, match=r"^dout: expected shape \(2, 4\) \(the shape of this layer's forward output\), "
+                       r"got shape \(2, 3\)$"):
+        f64.backward(np.ones((2, 3)))
+
+
+def test_an_integer_array_given_to_an_activation_is_computed_in_float64():
+    from course.reference.layers import ReLU
+
+    layer = ReLU()
+    out = layer.forward(np.array([[1, -2, 3]]))
+    assert out.dtype == np.float64 and out.tolist() == [[1.0, 0.0, 3.0]]
+    assert layer.backward(np.array([[2, 2, 2]])).dtype == np.float64
+
+
+def test_mlp_accuracy_names_y_and_the_shapes_it_accepts():
+    from course.reference.mlp import MLP
+
+    net = MLP([2, 3, 2], rng=np.random.default_rng(0))
+    X = np.zeros((2, 4))
+    with pytest.raises(ValueError, match=r"^y: expected a 1-D or 2-D float array of shape \(4,\) or \(k, 4\), "
+                       r"got shape \(2, 2, 2\)$"):
+        net.accuracy(X, np.zeros((2, 2, 2)))
+    with pytest.raises(ValueError, match=r"^y: "):
+        net.accuracy(X, np.array([0.0, np.nan, 1.0, 0.0]))
+
+
+def test_a_float32_layer_converts_float64_and_list_inputs_to_float32():
+    from course.reference.layers import Linear, Tanh
+
+    f32 = Linear.from_params(np.ones((2, 3), dtype=np.float32), np.zeros((2, 1), dtype=np.float32))
+    assert f32.forward(np.ones((3, 4))).dtype == np.float32
+    assert f32.forward([[1.0], [2.0], [3.0]]).dtype == np.float32
+    assert f32.backward(np.ones((2, 1))).dtype == np.float32
+    act = Tanh()
+    act.forward(np.ones((2, 2), dtype=np.float32))
+    assert act.backward(np.ones((2, 2))).dtype == np.float32   # dout in the dtype of the forward pass
+
+
+def test_mlp_accuracy_says_how_many_targets_it_got():
+    from course.reference.mlp import MLP
+
+    net = MLP([2, 3, 2], rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match=r"^y: expected 4 targets \(one per column of X\), got shape \(3,\)$"):
+        net.accuracy(np.zeros((2, 4)), np.zeros(3, dtype=int))

@@ -181,3 +181,75 @@ def test_divergence_names_the_epoch_the_loss_and_the_learning_rate():
                        r"try a smaller lr \(got lr=1e\+100\)$"):
         train_minibatch(MLP([3, 4, 2], activation="relu", rng=np.random.default_rng(1)), X * 1e3, Y * 1e3,
                         lr=1e100, epochs=5, batch_size=2, shuffle=False)
+
+
+# ---- the fast paths of the split trainer: one boundary check, gradients read in parameter order ----
+
+
+class _ReorderedGradients:
+    """A model (not an MLP) whose gradients() lists its keys in the reverse order of parameters()."""
+
+    def __init__(self, rng):
+        self.net = MLP([3, 4, 2], rng=rng)
+
+    def forward(self, x):
+        return self.net.forward(x)
+
+    def backward(self, d):
+        return self.net.backward(d)
+
+    def parameters(self):
+        return self.net.parameters()
+
+    def gradients(self):
+        return dict(reversed(list(self.net.gradients().items())))
+
+
+@pytest.mark.parametrize("T, batch_size", [(12, 4), (13, 4)])
+def test_a_model_whose_gradients_come_in_another_order_is_updated_name_by_name(T, batch_size):
+    # every parameter is updated with its own gradient, whatever order gradients() lists them in
+    rng = np.random.default_rng(T)
+    X, Y = _data(rng, T)
+    model = _ReorderedGradients(np.random.default_rng(1))
+    twin = copy.deepcopy(model.net)
+    h = train_minibatch(model, X, Y, lr=0.3, epochs=2, batch_size=batch_size, rng=np.random.default_rng(5))
+    expected = _by_hand_minibatch(twin, X, Y, mse_loss, 0.3, 2, batch_size, np.random.default_rng(5), True)
+    _assert_same(h, model, expected, twin)
+
+
+def test_all_finite_agrees_with_the_entrywise_test_even_when_the_sum_overflows():
+    from course.reference.trainer_checks import all_finite
+
+    rng = np.random.default_rng(0)
+    for dtype in (np.float64, np.float32):
+        big = np.finfo(dtype).max / 2
+        for _ in range(50):
+            a = rng.choice(np.array([1.0, -2.5, big, -big, np.nan, np.inf, -np.inf], dtype=dtype),
+                           size=(rng.integers(1, 4), rng.integers(1, 6)),
+                           p=[0.3, 0.3, 0.15, 0.15, 0.04, 0.03, 0.03])
+            assert all_finite(a) == bool(np.isfinite(a).all()), a
+        assert all_finite(np.full((3, 4), big, dtype=dtype))          # the sum overflows; every entry is finite
+        assert not all_finite(np.array([[np.inf, -np.inf]], dtype=dtype))  # the sum is nan
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_float_data_with_a_non_finite_entry_is_rejected_before_training(dtype, bad):
+    X, Y = _data(np.random.default_rng(0), 6)
+    X = X.astype(dtype)
+    X[1, 4] = bad
+    model = MLP([3, 4, 2], rng=np.random.default_rng(1), dtype=dtype)
+    before = {n: p.copy() for n, p in model.parameters().items()}
+    with pytest.raises(ValueError, match=r"X: .*finite"):
+        train_minibatch(model, X, Y, lr=0.1, epochs=1, batch_size=2, rng=np.random.default_rng(2))
+    for n, p in model.parameters().items():
+        np.testing.assert_array_equal(p, before[n])   # nothing was updated
+
+
+def test_huge_but_finite_float64_data_is_accepted_by_the_boundary_check():
+    # entries near the float64 maximum: their sum overflows, but every entry is finite, so the
+    # data is valid and whatever happens is training's business (here: it diverges, and says so)
+    X = np.full((3, 4), np.finfo(np.float64).max / 2)
+    model = MLP([3, 2], rng=np.random.default_rng(1))
+    with pytest.raises(FloatingPointError, match="diverged"):
+        train_minibatch(model, X, np.zeros((2, 4)), lr=0.1, epochs=1, batch_size=2, shuffle=False)

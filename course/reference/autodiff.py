@@ -32,64 +32,24 @@ Semantics
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable
 
-_REAL = "a real number (int, float or numpy scalar)"
-_OPERAND = "a Value or " + _REAL
+from course.reference.operands import (
+    OPERAND, REAL, as_real, checked_result, describe, leaf_backward, overflow_error, short,
+)
+from course.reference.traversal import Node, backward, topological_order, zero_grad
 
-
-def _describe(x: object) -> str:
-    """Type and a short repr of ``x``, for error messages."""
-    text = repr(x)
-    if len(text) > 40:
-        text = text[:37] + "..."
-    return f"{type(x).__name__} {text}"
-
-
-def _short(x: float) -> str:
-    """``x`` to 6 significant digits, still written as a float: 2.0, 0.880797, 1e-09."""
-    return repr(float(f"{x:.6g}"))
-
-
-def _as_float(x: object, name: str, expected: str) -> float:
-    """``x`` as a finite float, or a TypeError/ValueError naming ``name``."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name}: expected {expected}, got {_describe(x)}")
-    value = float(x)
-    if not math.isfinite(value):
-        raise ValueError(f"{name}: expected a finite number, got {value}")
-    return value
+__all__ = ["Value", "topological_order"]
 
 
 def _operand(x: Value | float, op: str) -> Value:
     """The other operand of ``op`` as a Value (plain numbers become leaves)."""
     if isinstance(x, Value):
         return x
-    return Value(_as_float(x, f"operand of {op}", _OPERAND))
+    return Value(as_real(x, f"operand of {op}", OPERAND))
 
 
-def _overflow(op: str, operands: tuple[Value, ...], what: str = "result") -> OverflowError:
-    """An OverflowError naming the operation and its operand values."""
-    values = ", ".join(_short(v.data) for v in operands)
-    return OverflowError(
-        f"Value overflow in {op!r}: the {what} of {op!r} applied to {values} is too large for a float (overflow); "
-        f"use smaller inputs, or rewrite the computation so that no intermediate value exceeds ~1.8e308"
-    )
-
-
-def _checked_result(value: float, op: str, operands: tuple[Value, ...]) -> float:
-    """``value`` if it is finite, else an OverflowError naming ``op`` and its operands."""
-    if not math.isfinite(value):
-        raise _overflow(op, operands)
-    return value
-
-
-def _leaf_backward() -> None:
-    """A leaf has no parents: there is nothing to pass on."""
-
-
-class Value:
+class Value(Node):
     """A scalar node of a computational graph, with its gradient.
 
     Parameters
@@ -131,18 +91,18 @@ class Value:
     def __init__(self, data: float, label: str = "", *,
                  _prev: tuple[Value, ...] = (), _op: str = "") -> None:
         if not isinstance(label, str):
-            raise TypeError(f"label: expected a str, got {_describe(label)}")
+            raise TypeError(f"label: expected a str, got {describe(label)}")
         # Leaves come from the user and are checked; op results are computed here.
-        self.data = _checked_result(float(data), _op, _prev) if _prev else _as_float(data, "data", _REAL)
+        self.data = checked_result(float(data), _op, _prev) if _prev else as_real(data, "data", REAL)
         self.grad = 0.0
         self.label = label
         self._prev = _prev
         self._op = _op
-        self._backward: Callable[[], None] = _leaf_backward
+        self._backward: Callable[[], None] = leaf_backward
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={_short(self.data)}, grad={_short(self.grad)}{label})"
+        return f"Value(data={short(self.data)}, grad={short(self.grad)}{label})"
 
     # ---- primitives: each one holds its local derivative -------------------
 
@@ -179,7 +139,7 @@ class Value:
         if isinstance(p, Value):
             raise TypeError("exponent: expected an int or float, got a Value; a Value "
                             "exponent is not supported (for x > 0 write (y * x.log()).exp())")
-        p = _as_float(p, "exponent", "an int or float")
+        p = as_real(p, "exponent", "an int or float")
         x = self.data
         if x < 0 and not p.is_integer():
             raise ValueError(f"x ** p: a negative base needs an integer exponent, got x={x}, p={p}")
@@ -188,7 +148,7 @@ class Value:
         try:
             raised = x ** p
         except OverflowError:
-            raise _overflow(f"**{p:g}", (self,)) from None
+            raise overflow_error(f"**{p:g}", (self,)) from None
         out = Value(raised, _prev=(self,), _op=f"**{p:g}")
 
         def _backward() -> None:
@@ -201,7 +161,7 @@ class Value:
         try:
             e = math.exp(self.data)
         except OverflowError:
-            raise _overflow("exp", (self,)) from None
+            raise overflow_error("exp", (self,)) from None
         out = Value(e, _prev=(self,), _op="exp")
 
         def _backward() -> None:
@@ -302,60 +262,7 @@ class Value:
     def __rtruediv__(self, other: float) -> Value:  # other / self
         return _operand(other, "/") * self ** -1
 
-    # ---- the backward pass -------------------------------------------------
+    # ---- the backward pass (course.reference.traversal) ---------------------
 
-    def backward(self) -> None:
-        """Add ``d self / d node`` into ``node.grad`` for every node ``self`` depends on.
-
-        Seeds ``d self / d self = 1`` and visits the nodes in reverse
-        topological order, so every node has received all of its upstream
-        gradient before it passes anything on. Gradients accumulate across
-        calls; see :meth:`zero_grad`.
-        """
-        order = topological_order(self)
-        earlier = [node.grad for node in order]   # left by previous backward() calls
-        for node in order:
-            node.grad = 0.0
-        self.grad = 1.0
-        for node in reversed(order):              # root first, leaves last
-            node._backward()
-            if not all(math.isfinite(parent.grad) for parent in node._prev):
-                raise _overflow(node._op, node._prev, what="gradient")
-        for node, grad in zip(order, earlier):
-            node.grad += grad                     # accumulate, like PyTorch
-
-    def zero_grad(self) -> None:
-        """Set ``grad = 0.0`` on every node reachable from ``self`` (self included)."""
-        for node in topological_order(self):
-            node.grad = 0.0
-
-
-def topological_order(root: Value) -> list[Value]:
-    """Every node ``root`` depends on, each once, parents before children.
-
-    Iterative depth-first search, so a chain of any length works without
-    raising Python's recursion limit.
-
-    Parameters
-    ----------
-    root : Value
-
-    Returns
-    -------
-    list of Value
-        Leaves first and ``root`` last; every node comes after all of its parents.
-    """
-    if not isinstance(root, Value):
-        raise TypeError(f"root: expected a Value, got {_describe(root)}")
-    order: list[Value] = []
-    visited: set[Value] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]
-    while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
-            order.append(node)                    # all its parents are already in order
-        elif node not in visited:
-            visited.add(node)
-            stack.append((node, True))            # come back once the parents are done
-            stack.extend((parent, False) for parent in node._prev if parent not in visited)
-    return order
+    backward = backward
+    zero_grad = zero_grad

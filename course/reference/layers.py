@@ -264,9 +264,9 @@ class _Elementwise:
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     """``sigmoid(z)`` in ``z``'s dtype, with ``exp`` of non-positive numbers only (no overflow)."""
-    e = np.exp(-np.abs(z))
+    e = np.exp(-np.abs(z))                        # e^-|z| in (0, 1]
     one = z.dtype.type(1.0)
-    return np.where(z >= 0, one / (one + e), e / (one + e))
+    return np.where(z >= 0, one, e) / (one + e)   # 1 / (1 + e^-z) for z >= 0, e^z / (1 + e^z) below
 
 
 class Sigmoid(_Elementwise):

@@ -1,0 +1,102 @@
+"""The mini-batch trainer's inner steps, resolved once per run instead of checked on every batch.
+
+For the reference ``MLP`` of reference layers and the reference losses, the trainer calls their
+unchecked forms (``Linear._forward`` etc.): the inputs were validated once at the boundary
+(:mod:`.trainer_checks`) and divergence is caught per epoch (:mod:`.divergence`), so checking
+every layer call again would only cost time. Any other model or loss (a learner's, a subclass
+that replaces a method) is called as it is, checks included.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from course.reference.epochs import LossFn
+from course.reference.layers import Linear, unchecked
+from course.reference.mlp import MLP
+
+__all__ = ["fast_steps", "gradient_reader", "unchecked_steps"]
+
+
+def fast_steps(model: Any, loss: LossFn, X: np.ndarray, Y: np.ndarray, params: dict[str, np.ndarray]):
+    """``(forward, backward, loss, X, Y)`` for the training loop: checked once here, not on every batch.
+
+    For the reference ``MLP`` and layers (methods not replaced) the unchecked steps are used, and
+    for the reference losses their unchecked form on targets converted once (one-hot for labels);
+    ``X`` and ``Y`` are in the dtype of the parameters, so float32 data trains a float32 model in
+    float32. Anything else (a learner's model or loss) is called as it is, checks included.
+    """
+    dtypes = {p.dtype for p in params.values()}
+    dtype = dtypes.pop() if len(dtypes) == 1 else np.dtype(np.float64)
+    X = X.astype(dtype, copy=False)
+    forward, backward = unchecked_steps(model, "forward"), unchecked_steps(model, "backward")
+    core, targets = getattr(loss, "unchecked", None), getattr(loss, "targets", None)
+    if core is None or targets is None or forward == getattr(model, "forward", None) or \
+            backward == getattr(model, "backward", None):
+        return model.forward, model.backward, loss, X, Y
+    n_out = getattr(model, "n_out", None)
+    if n_out is None:
+        return model.forward, model.backward, loss, X, Y
+    Y = np.asarray(targets(Y, (n_out, X.shape[1])), dtype=dtype)
+    return forward, backward, core, X, Y
+
+
+def gradient_reader(model: Any, params: dict[str, np.ndarray]) -> Callable[[], list[np.ndarray]]:
+    """A function returning the model's gradients as a list, in the order of ``params``.
+
+    For an ``MLP`` of reference ``Linear`` layers (nothing replaced) it reads their ``dW`` and
+    ``db`` directly; for any other model it calls ``model.gradients()``.
+    """
+    names = list(params)
+
+    def from_model() -> list[np.ndarray]:
+        grads = model.gradients()
+        return [grads[name] for name in names]
+    if not isinstance(model, MLP) or type(model).gradients is not MLP.gradients or "gradients" in vars(model):
+        return from_model
+    where = []
+    for i, layer in enumerate(model.layers):
+        if not layer.parameters():
+            continue
+        if type(layer) is not Linear or "gradients" in vars(layer):
+            return from_model
+        where += [(f"{i}.W", layer, "dW"), (f"{i}.b", layer, "db")]
+    if [name for name, _, _ in where] != names:
+        return from_model
+    linears = [layer for _, layer, attr in where if attr == "dW"]
+    return lambda: [g for layer in linears for g in (layer.dW, layer.db)]
+
+
+def unchecked_steps(model: Any, method: str) -> Callable:
+    """The unchecked step of a reference ``MLP`` or layer whose method is not replaced (else the method).
+
+    For an ``MLP`` the layers' steps are looked up once, for the whole training run: the
+    forward pass is then a plain loop over them, and the backward pass skips ``dX``, which a
+    trainer never uses.
+    """
+    if not isinstance(model, MLP):
+        return unchecked(model, method)
+    if getattr(type(model), method) is not getattr(MLP, method) or method in vars(model):
+        return getattr(model, method)
+    layers = model.layers
+    if method == "forward":
+        steps = [unchecked(layer, "forward") for layer in layers]
+
+        def forward(a: np.ndarray) -> np.ndarray:
+            for step in steps:
+                a = step(a)
+            model._out_shape = a.shape
+            return a
+        return forward
+    steps = [unchecked(layer, "backward") for layer in reversed(layers)]
+    first = layers[0]
+    if isinstance(first, Linear) and steps[-1] == first._backward:
+        steps[-1] = lambda d: first._backward(d, need_dx=False)
+
+    def backward(d: np.ndarray) -> None:
+        for step in steps:
+            d = step(d)
+        model._has_gradients = True
+    return backward

@@ -186,7 +186,7 @@ def score_exercise(plan: Plan, outputs: list[Any], free_outputs: list[Any],
         else:
             idx = [j for j, it in enumerate(plan.free_calls) if it.check == k]
             message = replay_check(chk, [plan.free_calls[j].args for j in idx],
-                                   [free_outputs[j] for j in idx])
+                                   [free_outputs[j] for j in idx], [plan.free_calls[j].kwargs for j in idx])
         if kind == "cost":
             if message is not None:
                 cost_failures.append(f"{label}: {message}")

@@ -149,14 +149,30 @@ def _bug_entry(spec: Spec, function: str, k: int, bug: Any, get: str) -> Entry |
     return Entry(name, spec.name, "bug", "bug", bug=bug.name, code=code)
 
 
+def _importable_answer(spec: Spec) -> Any:
+    """The first of the spec's forbidden answers (then its reference) that a learner can import by
+    module and name: a method such as ``Value.__init__`` cannot be, its class can."""
+    import importlib
+    for fn in (*spec.forbidden, spec.reference):
+        module, name = getattr(fn, "__module__", None), getattr(fn, "__qualname__", "")
+        if not module or not name or "." in name or "<" in name:
+            continue
+        try:
+            if getattr(importlib.import_module(module), name, None) is fn:
+                return fn
+        except ImportError:
+            continue
+    return None
+
+
 def _entries_for(spec: Spec, function: str) -> list[Entry]:
     get = f"from course.exercises import get_spec as _zoo_spec\n{function} = _zoo_spec({spec.name!r})"
     short = spec.name.split(".", 1)[1]
     out = [e for e in (_bug_entry(spec, function, k, b, get) for k, b in enumerate(spec.bugs)) if e is not None]
     out += [Entry(f"{short}--shortcut-{k}", spec.name, "shortcut", "zero", reason="scores 0",
                   code=f"{get}.shortcuts[{k}]\n") for k in range(len(spec.shortcuts))]
-    if spec.forbidden:
-        fn = spec.forbidden[0]
+    fn = _importable_answer(spec)
+    if fn is not None:
         out.append(Entry(f"{short}--calls-reference", spec.name, "forbidden", "zero", reason=qualname(fn),
                          code=f"from {fn.__module__} import {fn.__name__} as _zoo_reference\n"
                               f"{function} = _zoo_reference\n"))

@@ -150,10 +150,13 @@ def _bug_entry(spec: Spec, function: str, k: int, bug: Any, get: str) -> Entry |
 
 
 def _importable_answer(spec: Spec) -> Any:
-    """The first of the spec's forbidden answers (then its reference) that a learner can import by
-    module and name: a method such as ``Value.__init__`` cannot be, its class can."""
+    """The reference when it is forbidden, else the first of the spec's forbidden answers (then its
+    reference) that a learner can import by module and name: a method such as ``Value.__init__``
+    cannot be, its class can. (The reference takes the exercise's arguments: another forbidden
+    trainer would fail on its signature before its stub could say why.)"""
     import importlib
-    for fn in (*spec.forbidden, spec.reference):
+    first = (spec.reference,) if any(f is spec.reference for f in spec.forbidden) else ()
+    for fn in (*first, *spec.forbidden, spec.reference):
         module, name = getattr(fn, "__module__", None), getattr(fn, "__qualname__", "")
         if not module or not name or "." in name or "<" in name:
             continue

@@ -55,8 +55,6 @@ def _with_answer(exercise_fn: str, code: str, chapter=CH01) -> bytes:
 
 @pytest.mark.parametrize("chapter", chapters())
 def test_solution_scores_full_and_untouched_learner_zero(chapter):
-    if chapter == "ch05_training":
-        pytest.xfail("chapter 5's fit exercises judge a timed extra run in an answer-free check the class grader cannot replay yet (issue 11, open)")
     full = _grade(_solution(chapter), chapter)
     assert full.total == full.max > 0, [(e.exercise, e.status, e.message) for e in full.exercises]
     release = load_release(chapter, REPO / "notebooks")
@@ -121,17 +119,22 @@ def test_calling_the_reference_scores_zero_with_the_reason():
 
 
 def test_numeric_differentiation_in_an_analytic_exercise_scores_zero():
-    pytest.xfail("the grader's verdict still reads the sandbox's old observation keys; course.checking's detector now reports guard.shortcut (issue 11, open)")
-    spec = SPECS["ch01.sigmoid_slope"]
-    obs = [{"called": ["course.gradcheck.numeric.numerical_derivative"]}]
-    assert verdict(spec, obs) == (None, None)                       # not analytic: allowed
     import dataclasses
-    analytic = dataclasses.replace(spec, analytic=True)
+    analytic = SPECS["ch01.sigmoid_slope"]
+    assert analytic.analytic
+    free = dataclasses.replace(analytic, analytic=False)
+    obs = [{"called": ["course.gradcheck.numeric.numerical_derivative"]}]
+    assert verdict(free, obs) == (None, None)                       # not analytic: allowed
     zero, _ = verdict(analytic, obs)
-    assert zero and "differentiates numerically" in zero
-    zero, _ = verdict(analytic, [{"guard": {"numeric_differentiation": "evaluated f at x ± h"}}])
-    assert zero and "x ± h" in zero
-    assert verdict(analytic, [{"called": ["numpy.sum"]}]) == (None, None)
+    assert zero and "differentiates numerically" in zero and "by hand" in zero
+    # what the sandbox brings back: course.checking's Guard.shortcut, as plain data
+    why = "evaluates f at points next to s (steps of 1e-05): that is differentiating numerically"
+    found = [{"seconds": 0.1}, {"seconds": 0.1, "guard": {"numeric_shortcut": why}}]
+    zero, _ = verdict(analytic, found)
+    assert zero == (f"your function {why}. This exercise asks for the derivative worked out by hand, "
+                    "so a numeric or automatic one scores 0")
+    assert verdict(free, found) == (None, None)
+    assert verdict(analytic, [{"called": ["numpy.sum"]}, {"guard": {}}]) == (None, None)
 
 
 def test_classify_names_shape_nan_dtype_and_mismatch_without_expected_values():

@@ -168,20 +168,19 @@ def test_only_the_learners_answer_cells_are_taken(release):
 
 
 def test_duplicated_deleted_retyped_and_stripped_answer_cells(release):
-    pytest.xfail("written for chapter 1 before its rewrite (cells and function names changed) (issue 11, open)")
     nb = _solution_cells()
     cells = nb["cells"]
     ids = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id"): i for i, c in enumerate(cells)}
     dup = dict(cells[ids["ch01-central_difference-solution"]])
     dup["source"] = "def central_difference(f, x, h):\n    return 'second copy'\n"
     cells.append(dup)                                                     # duplicated: last wins
-    cells[ids["ch01-chain_rule-solution"]]["cell_type"] = "markdown"      # retyped: not run
+    cells[ids["ch01-chain_rule_derivative-solution"]]["cell_type"] = "markdown"   # retyped: not run
     cells[ids["ch01-sigmoid_slope-solution"]]["metadata"] = {}            # stripped: found by name
     del cells[ids["ch01-two_path_derivative-solution"]]                            # deleted
     program = build_program(release, parse(json.dumps(nb).encode()))
     text = "\n".join(code for _, code in program.cells)
     notes = " ".join(program.notes)
     assert "second copy" in text and "appears 2 times" in notes
-    assert "changed to a markdown cell" in notes and "ch01-chain_rule-solution" in program.missing
+    assert "changed to a markdown cell" in notes and "ch01-chain_rule_derivative-solution" in program.missing
     assert "lost its nbgrader metadata" in notes and "def sigmoid_slope" in text
     assert "ch01-two_path_derivative-solution" in program.missing and "missing (deleted?)" in notes

@@ -4,12 +4,15 @@ For each exercise: the spec's public cases, then ``spec.n_hidden`` hidden cases 
 student (:mod:`graders.grade.seeds`), then the calls its answer-free checks make. Those checks
 take the learner's *function*; here they first run against a recorder that answers with the
 reference and writes down each call's arguments. The recorded arguments travel to the sandbox
-like any case (through the spec's ``call`` harness, as ``grade`` calls them), and :mod:`graders.grade.replay` later runs the check again against the learner's
-recorded outputs, so the check itself (trusted code) never runs beside learner code.
+like any case (through the spec's ``call`` harness, as ``grade`` calls them; a call with keyword
+arguments, such as chapter 5's measured run ``learner(*args, details=True)``, goes to the harness
+with those keywords), and :mod:`graders.grade.replay` later runs the check again against the
+learner's recorded outputs, so the check itself (trusted code) never runs beside learner code.
 """
 from __future__ import annotations
 
 import copy
+import functools
 import pickle
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -32,6 +35,7 @@ class Item:
     args: tuple
     check: int = -1           # answer-free: which check made the call
     key: tuple | None = None  # the same for every student (public and answer-free calls): memo key
+    kwargs: tuple = ()        # answer-free: the keyword arguments of the call, as sorted (name, value) pairs
 
 
 @dataclass
@@ -89,14 +93,14 @@ def _shared_part(spec: Spec) -> tuple[list[Item], list, list[Item], dict[int, st
     free_calls: list[Item] = []
     unrecordable: dict[int, str] = {}
     for k, (kind, chk) in enumerate(checks):
-        calls: list[tuple] = []
+        calls: list[tuple[tuple, tuple]] = []
 
         def recorder(*args: Any, **kwargs: Any) -> Any:
-            if kwargs:
-                raise TypeError("keyword arguments cannot be recorded")
-            calls.append(copy.deepcopy(args))
+            calls.append((copy.deepcopy(args), tuple(sorted(kwargs.items()))))
             with quiet():
-                return spec.apply(spec.reference, copy.deepcopy(args))
+                # as course.checking's guard calls it: the spec's harness gets the keywords
+                fn = spec.reference if spec.call is None else functools.partial(spec.call, spec.reference)
+                return fn(*copy.deepcopy(args), **kwargs)
 
         try:
             with quiet():
@@ -105,5 +109,5 @@ def _shared_part(spec: Spec) -> tuple[list[Item], list, list[Item], dict[int, st
         except Exception as exc:  # noqa: BLE001 - a check we cannot record is reported, not fatal
             unrecordable[k] = f"{type(exc).__name__}: {exc}"
             continue
-        free_calls += [Item(kind, check_label(chk), args, k) for args in calls]
+        free_calls += [Item(kind, check_label(chk), args, k, kwargs=kw) for args, kw in calls]
     return public, checks, free_calls, unrecordable

@@ -36,7 +36,8 @@ def _same(a: tuple, b: tuple) -> bool:
         return False
 
 
-def replay_check(chk: Callable[..., Any], calls: list[tuple], outputs: list[Any]) -> str | None:
+def replay_check(chk: Callable[..., Any], calls: list[tuple], outputs: list[Any],
+                 keywords: list[tuple] | None = None) -> str | None:
     """``chk(stand_in)``: the check's message (None when it passes) on the recorded outputs.
 
     Parameters
@@ -45,17 +46,21 @@ def replay_check(chk: Callable[..., Any], calls: list[tuple], outputs: list[Any]
         The answer-free check, ``chk(fn) -> str | None``.
     calls : list of tuple
         The recorded arguments, in call order.
+    keywords : list of tuple, optional
+        The recorded keyword arguments of each call, as sorted ``(name, value)`` pairs (none
+        when omitted).
     outputs : list
         For each recorded call, the sandbox's ``CaseOutput`` (``ok``, ``value``, ``error``,
         ``observations``). When the observations give the call's peak memory
         (``"alloc_peak_bytes"``), the stand-in allocates as much, so a memory check measures it.
     """
     position = [0]
+    keywords = [()] * len(calls) if keywords is None else keywords
 
     def stand_in(*args: Any, **kwargs: Any) -> Any:
         i = position[0]
         position[0] += 1
-        if kwargs or i >= len(calls) or not _same(args, calls[i]):
+        if i >= len(calls) or not _same(args, calls[i]) or not _same(tuple(sorted(kwargs.items())), keywords[i]):
             raise Diverged()
         out = outputs[i]
         if not out.ok:

@@ -2,11 +2,14 @@
 
 This is the only place that talks to :mod:`graders.sandbox`: one ``run`` per submission with one
 ``Call`` per exercise (its public and hidden cases, then the calls its answer-free and cost
-checks make, all through the spec's ``call`` harness, as ``grade`` calls them). Learner code runs
+checks make, all through the spec's ``call`` harness, as ``grade`` calls them), and one more per
+set of keyword arguments an answer-free check passes (:func:`_calls_of`). Learner code runs
 only there; everything else here is trusted and works on plain data.
 """
 from __future__ import annotations
 
+import functools
+import operator
 import threading
 import time
 from dataclasses import dataclass, field
@@ -104,13 +107,13 @@ def grade_submission(sub: Submission, release: Release, specs: dict[str, Spec], 
         plans: list[tuple[Any, Plan]] = [(slot, plan_exercise(specs[slot.exercise], secret, sub.student, memo))
                                          for slot in slots]
     run, Call, Limits = api or sandbox_api()
-    calls, where = [], []
+    calls, where = [], []       # where[i]: (exercise, the positions of call i's cases in its plan)
     for slot, plan in plans:
         if slot.solution_id in missing_ids:
             continue
-        args = [it.args for it in plan.cases] + [it.args for it in plan.free_calls]
-        calls.append(Call(plan.spec.name, slot.function, args, plan.spec.call))
-        where.append(plan.spec.name)
+        for harness, positions, args in _calls_of(plan):
+            calls.append(Call(plan.spec.name, slot.function, args, harness))
+            where.append((plan.spec.name, positions))
     outputs: dict[str, list[Any]] = {}
     call_status: dict[str, str] = {}
     run_status, run_message = "ok", ""
@@ -125,14 +128,19 @@ def grade_submission(sub: Submission, release: Release, specs: dict[str, Spec], 
         result.isolation = list(getattr(rr, "isolation", []) or [])
         run_status = str(getattr(rr, "status", "ok"))
         run_message = _STATUS_TEXT.get(run_status, run_status) if run_status != "ok" else ""
-        for key, cr in zip(where, rr.calls or []):
-            outs = []
-            for o in cr.outputs:
+        placed: dict[str, dict[int, Any]] = {}
+        for (key, positions), cr in zip(where, rr.calls or []):
+            outs = placed.setdefault(key, {})
+            for pos, o in zip(positions, cr.outputs):
                 if not o.ok and o.error:
                     o = type(o)(o.ok, o.value, name_cells(o.error, program), o.observations)
-                outs.append(o)
-            outputs[key] = outs
-            call_status[key] = str(getattr(cr, "status", "ok"))
+                outs[pos] = o
+            status = str(getattr(cr, "status", "ok"))
+            if call_status.get(key, "ok") == "ok":
+                call_status[key] = status
+        for key, outs in placed.items():
+            if sorted(outs) == list(range(len(outs))):
+                outputs[key] = [outs[i] for i in range(len(outs))]
         first = (rr.calls or [None])[0]
         for err in getattr(first, "source_errors", []) or []:
             named = f"a cell raised {name_cells(str(err), program)}"
@@ -165,6 +173,28 @@ def grade_submission(sub: Submission, release: Release, specs: dict[str, Spec], 
         result.status = "notes"
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _calls_of(plan: Plan) -> list[tuple[Any, list[int], list[tuple]]]:
+    """``(harness, positions, argument tuples)`` of each sandbox call one exercise needs.
+
+    The cases and the answer-free calls without keywords go through the spec's ``call`` harness
+    in one call; answer-free calls with keyword arguments (chapter 5's measured extra run,
+    ``learner(*args, details=True)``) go in one more call per set of keywords, through the
+    harness with those keywords bound, as ``course.checking``'s guard passes them on. Positions
+    count the plan's cases, then its free calls.
+    """
+    items = list(plan.cases) + list(plan.free_calls)
+    groups: dict[tuple, list[int]] = {}
+    for pos, it in enumerate(items):
+        groups.setdefault(tuple(it.kwargs), []).append(pos)
+    out = []
+    for kwargs, positions in groups.items():
+        harness = plan.spec.call
+        if kwargs:
+            harness = functools.partial(harness if harness is not None else operator.call, **dict(kwargs))
+        out.append((harness, positions, [items[p].args for p in positions]))
+    return out
 
 
 _STATUS_TEXT = {"timeout": "did not finish in time", "memory": "ran out of memory",

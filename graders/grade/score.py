@@ -186,23 +186,24 @@ def score_exercise(plan: Plan, outputs: list[Any], free_outputs: list[Any],
         else:
             idx = [j for j, it in enumerate(plan.free_calls) if it.check == k]
             message = replay_check(chk, [plan.free_calls[j].args for j in idx],
-                                   [free_outputs[j] for j in idx])
-        if kind == "cost":
-            if message is not None:
-                cost_failures.append(f"{label}: {message}")
-            continue
+                                   [free_outputs[j] for j in idx], [plan.free_calls[j].kwargs for j in idx])
+        if kind == "cost" and message is not None:
+            cost_failures.append(f"{label}: {message}")
         cat = None if message is None else "exception" if message.startswith("Your function") else "check"
         bug = silent_bug(spec, chk) if message is not None and public_ok else None
-        free.append(Verdict(label, "answer-free", 1.0 if message is None else 0.0, cat, message,
+        free.append(Verdict(label, kind, 1.0 if message is None else 0.0, cat, message,
                             bug.name if bug else None, bug.hint if bug else None))
     cases[n_public:n_public] = free
-    earned = sum(c.credit for c in cases)
-    score = points * earned / len(cases) if cases else 0.0
+    # as course.checking's report: a cost requirement is listed (and names its silent bug) but is
+    # no case of the score; failing one caps the score instead
+    counted = [c for c in cases if c.kind != "cost"]
+    earned = sum(c.credit for c in counted)
+    score = points * earned / len(counted) if counted else 0.0
     observations = [o.observations for o in list(outputs) + list(free_outputs)]
     zero_reason, cap_reason = verdict(spec, observations)
     if cost_failures and cap_reason is None:
         cap_reason = "a cost requirement is not met, so the score is capped: " + "; ".join(cost_failures)
-    status = "ok" if earned == len(cases) else "partial" if earned > 0 else "wrong"
+    status = "ok" if earned == len(counted) else "partial" if earned > 0 else "wrong"
     message = ""
     if zero_reason:
         score, status, message = 0.0, "shortcut", zero_reason

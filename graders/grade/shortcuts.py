@@ -2,8 +2,8 @@
 
 The sandbox watches each call of the learner's function and reports, per case, whether it called
 one of the exercise's answers (``observations["forbidden"]``: they are stubs in the sandbox's
-copy of ``course``) and what the course's guard saw (``observations["guard"]``, e.g. numeric
-differentiation). The test stand-in reports the course functions reached instead
+copy of ``course``) and what the course's guard saw (``observations["guard"]["numeric_shortcut"]``:
+``Guard.shortcut``, the detector's reason, in an analytic exercise). The test stand-in reports the course functions reached instead
 (``observations["called"]``, qualified names). From these:
 
 - a call of one of ``spec.forbidden`` (the course's own answer) scores the exercise 0;
@@ -44,14 +44,16 @@ def _names(observations: Iterable[dict], key: str) -> set[str]:
 
 
 def _guard_numeric(observations: Iterable[dict]) -> set[str]:
-    """Reasons the sandbox's guard gave for numeric differentiation (keys mentioning it)."""
+    """What course's guard said inside the sandbox: ``Guard.shortcut``, reported per case as
+    ``observations["guard"]["numeric_shortcut"]`` (e.g. "evaluates f at points next to x (steps
+    of 1e-05): that is differentiating numerically")."""
     out: set[str] = set()
     for obs in observations:
         guard = (obs or {}).get("guard")
         if isinstance(guard, dict):
-            for key, value in guard.items():
-                if ("numeric" in key or "perturb" in key or "autodiff" in key) and value:
-                    out.add(value if isinstance(value, str) else key.replace("_", " "))
+            why = guard.get("numeric_shortcut", guard.get("shortcut"))
+            if isinstance(why, str) and why:
+                out.add(why)
     return out
 
 
@@ -67,10 +69,11 @@ def verdict(spec: Spec, observations: list[dict]) -> tuple[str | None, str | Non
             return (f"your function calls {name}, the course's own answer to this exercise, so it "
                     "scores 0. Write it yourself"), None
     if getattr(spec, "analytic", False):
-        flagged = _names(observations, "numeric") | _guard_numeric(observations)
+        flagged = _guard_numeric(observations)
         numeric = sorted(n for n in called if n.startswith(NUMERIC))
         if flagged or numeric:
-            why = sorted(flagged)[0] if flagged else f"it calls {numeric[0]}"
-            return (f"this exercise asks for the derivative derived by hand, but your function "
-                    f"differentiates numerically ({why}), so it scores 0"), None
+            why = sorted(flagged)[0] if flagged else f"calls {numeric[0]}, which differentiates numerically"
+            # the words of course.checking.report.CheckReport's headline, as grade() says it
+            return (f"your function {why}. This exercise asks for the derivative worked out by hand, "
+                    "so a numeric or automatic one scores 0"), None
     return None, None

@@ -80,17 +80,22 @@ def _mlp_bug(*, slope_at_a=False, hidden_slope=True, sum_db=True, per_layer_m=Fa
     return backward
 
 
-def _mlp_per_example(Ws, bs, X, Y):
-    """The forward pass for the batch, then every example's gradients added up one at a time."""
+def _sigmoid_acts(Ws, bs, A):
+    """``[A, a^1, ..., a^L]``: the sigmoid forward pass of the columns ``A``."""
+    acts = [A]
+    for W, b in zip(Ws, bs):
+        acts.append(1 / (1 + np.exp(-(W @ acts[-1] + b))))
+    return acts
+
+
+def _summed_over_examples(Ws, bs, X, Y, example_acts):
+    """Every example's backward pass, its gradients added up (``example_acts(t)``: its activations)."""
     m, L = X.shape[1], len(Ws)
     grads = {}
     for l in range(1, L + 1):
         grads[f"dW{l}"], grads[f"db{l}"] = np.zeros(Ws[l - 1].shape), np.zeros(bs[l - 1].shape)
-    batch_acts = [X]
-    for W, b in zip(Ws, bs):
-        batch_acts.append(1 / (1 + np.exp(-(W @ batch_acts[-1] + b))))
     for t in range(m):
-        acts = [A[:, t:t + 1] for A in batch_acts]
+        acts = example_acts(t)
         delta = (acts[-1] - Y[:, t:t + 1]) / m * acts[-1] * (1 - acts[-1])
         for l in range(L, 0, -1):
             grads[f"dW{l}"] += delta @ acts[l - 1].T
@@ -98,6 +103,12 @@ def _mlp_per_example(Ws, bs, X, Y):
             if l > 1:
                 delta = (Ws[l - 1].T @ delta) * acts[l - 1] * (1 - acts[l - 1])
     return grads
+
+
+def _mlp_per_example(Ws, bs, X, Y):
+    """The forward pass for the batch, then every example's gradients added up one at a time."""
+    batch_acts = _sigmoid_acts(Ws, bs, X)
+    return _summed_over_examples(Ws, bs, X, Y, lambda t: [A[:, t:t + 1] for A in batch_acts])
 
 
 def _mlp_example_by_example(Ws, bs, X, Y):
@@ -106,21 +117,7 @@ def _mlp_example_by_example(Ws, bs, X, Y):
     After a layer of width 1, two examples' weighted inputs differ by a multiple of a weight
     column: honest, and the analytic detector must not read it as a step along an input.
     """
-    m, L = X.shape[1], len(Ws)
-    grads = {}
-    for l in range(1, L + 1):
-        grads[f"dW{l}"], grads[f"db{l}"] = np.zeros(Ws[l - 1].shape), np.zeros(bs[l - 1].shape)
-    for t in range(m):
-        acts = [X[:, t:t + 1]]
-        for W, b in zip(Ws, bs):
-            acts.append(1 / (1 + np.exp(-(W @ acts[-1] + b))))
-        delta = (acts[-1] - Y[:, t:t + 1]) / m * acts[-1] * (1 - acts[-1])
-        for l in range(L, 0, -1):
-            grads[f"dW{l}"] += delta @ acts[l - 1].T
-            grads[f"db{l}"] += delta
-            if l > 1:
-                delta = (Ws[l - 1].T @ delta) * acts[l - 1] * (1 - acts[l - 1])
-    return grads
+    return _summed_over_examples(Ws, bs, X, Y, lambda t: _sigmoid_acts(Ws, bs, X[:, t:t + 1]))
 
 
 def _mlp_recursive(Ws, bs, X, Y):

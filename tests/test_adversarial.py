@@ -11,10 +11,7 @@ from __future__ import annotations
 import json
 import os
 import resource
-import socket
-import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,10 +20,9 @@ from course.checking.compare import compare
 from course.checking.guard import Guard
 from course.exercises import get_spec
 from graders.adversarial.catalog import ATTACKS, FUNCTIONS, public_table, render
-from graders.adversarial.measure import TreeRss, connections, survivors, written_outside
+from graders.adversarial.measure import TreeRss, attack_bait, connections, host_world, survivors, written_outside
 from graders.sandbox import Call, Limits, available_mode, cgroup, run
 
-REPO = Path(__file__).resolve().parents[1]
 SHORT = Limits(wall_seconds=2, cpu_seconds=2, case_seconds=1, memory_mb=768, result_mb=32)
 LONG = Limits(wall_seconds=15, cpu_seconds=15, case_seconds=5, memory_mb=768, result_mb=32)
 HIDDEN_SEED = 20261202
@@ -67,31 +63,13 @@ def world(tmp_path_factory):
     """The host around the sandbox: a gradebook, another student's submission, and per attack a
     tag, a job folder and a TCP + UDP listener on 127.0.0.1."""
     base = tmp_path_factory.mktemp("adversarial")
-    gradebook = base / "state" / "gradebook.csv"
-    gradebook.parent.mkdir()
-    gradebook.write_text("student,score\nalice,1\n")
-    other = base / "submitted" / "bob"
-    other.mkdir(parents=True)
-    (other / "chain_rule.ipynb").write_text("{}")
-    per_attack = {}
-    for attack in ATTACKS:
-        tag = uuid.uuid4().hex[:12]
-        tcp = socket.socket()
-        tcp.bind(("127.0.0.1", 0))
-        tcp.listen(8)
-        tcp.setblocking(False)
-        port = tcp.getsockname()[1]
-        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        udp.bind(("127.0.0.1", port))
-        udp.setblocking(False)
-        jobs = base / f"jobs-{attack.name}"
-        jobs.mkdir()
-        values = {"PORT": str(port), "TAG": tag, "GRADEBOOK": str(gradebook), "OTHER": str(other),
-                  "REPO": str(REPO), "HOME": os.path.expanduser("~"), "PUBLIC": public_table()}
-        per_attack[attack.name] = {"values": values, "tcp": tcp, "udp": udp, "jobs": jobs, "tag": tag}
+    world = host_world(base)
+    gradebook = world["gradebook"]
+    per_attack = {attack.name: attack_bait(world, base / f"jobs-{attack.name}", public_table())
+                  for attack in ATTACKS}
     old_state = os.environ.get("BACKPROP_COURSE_STATE")
     os.environ["BACKPROP_COURSE_STATE"] = str(gradebook.parent)  # the sandbox must not inherit it
-    yield {"gradebook": gradebook, "other": other, "attacks": per_attack}
+    yield {**world, "attacks": per_attack}
     if old_state is None:
         os.environ.pop("BACKPROP_COURSE_STATE", None)
     else:

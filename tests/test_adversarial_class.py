@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import uuid
 from pathlib import Path
 
 import pytest
 
 from graders.adversarial.catalog import ATTACKS, public_table, render
-from graders.adversarial.measure import connections, survivors, written_outside
+from graders.adversarial.measure import attack_bait, connections, host_world, survivors, written_outside
 from graders.sandbox import Limits, available_mode
 
 REPO = Path(__file__).resolve().parents[1]
@@ -58,26 +56,10 @@ def graded_class(tmp_path_factory):
         pytest.skip("this machine cannot make Linux namespaces: the attacks are not run")
     from graders.grade.batch import grade_class
     base = tmp_path_factory.mktemp("adversarial-class")
-    gradebook = base / "state" / "gradebook.csv"
-    gradebook.parent.mkdir()
-    gradebook.write_text("student,score\nalice,1\n")
-    other = base / "submitted" / "bob"
-    other.mkdir(parents=True)
-    (other / "chain_rule.ipynb").write_text("{}")
-    tcp = socket.socket()
-    tcp.bind(("127.0.0.1", 0))
-    tcp.listen(8)
-    tcp.setblocking(False)
-    port = tcp.getsockname()[1]
-    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    udp.bind(("127.0.0.1", port))
-    udp.setblocking(False)
-    tag = uuid.uuid4().hex[:12]
-    jobs = base / "jobs"
-    jobs.mkdir()
-    one = {"tag": tag, "tcp": tcp, "udp": udp, "jobs": jobs}
-    values = {"PORT": str(port), "TAG": tag, "GRADEBOOK": str(gradebook), "OTHER": str(other),
-              "REPO": str(REPO), "HOME": os.path.expanduser("~"), "PUBLIC": public_table()}
+    world = host_world(base)
+    gradebook = world["gradebook"]
+    one = attack_bait(world, base / "jobs", public_table())
+    values = one["values"]
     subs = base / "subs"
     subs.mkdir()
     for attack in ATTACKS:
@@ -92,11 +74,10 @@ def graded_class(tmp_path_factory):
             os.environ.pop("BACKPROP_COURSE_STATE", None)
         else:
             os.environ["BACKPROP_COURSE_STATE"] = old
-    world = {"gradebook": gradebook, "other": other}
     got = {"run": run_, "out": base / "out", "survivors": survivors(one),
            "written": written_outside(world, one), "connections": connections(one)}
-    tcp.close()
-    udp.close()
+    one["tcp"].close()
+    one["udp"].close()
     return got
 
 

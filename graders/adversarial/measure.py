@@ -6,18 +6,22 @@ of the zygote are not counted n times) of every descendant of the calling proces
 the largest sum. Tests use it around sandbox runs: ``with TreeRss() as tree: run(...)``, then
 ``tree.peak_mb``.
 
-What an attack left behind, looked at from the host after it ran (``one`` holds its ``tag``, its
-``jobs`` folder and its ``tcp``/``udp`` listeners on 127.0.0.1; ``world`` the ``gradebook`` and
-the ``other`` student's folder): :func:`survivors`, :func:`written_outside`, :func:`connections`.
+The host an attack meets, set up before it runs: :func:`host_world` (a ``gradebook`` and the
+``other`` student's folder) and :func:`attack_bait` (per attack or batch: a ``tag``, a ``jobs``
+folder, ``tcp``/``udp`` listeners on 127.0.0.1, and the ``values`` its payload is rendered with).
+What an attack left behind, looked at from the host after it ran: :func:`survivors`,
+:func:`written_outside`, :func:`connections`.
 """
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import time
+import uuid
 from pathlib import Path
 
-__all__ = ["TreeRss", "survivors", "written_outside", "connections"]
+__all__ = ["TreeRss", "host_world", "attack_bait", "survivors", "written_outside", "connections"]
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -66,6 +70,40 @@ class TreeRss:
             time.sleep(self.interval)
 
 
+_GRADEBOOK_TEXT = "student,score\nalice,1\n"
+
+
+def host_world(base: Path) -> dict:
+    """Under ``base``: a gradebook and another student's submission, which no attack may touch."""
+    gradebook = base / "state" / "gradebook.csv"
+    gradebook.parent.mkdir()
+    gradebook.write_text(_GRADEBOOK_TEXT)
+    other = base / "submitted" / "bob"
+    other.mkdir(parents=True)
+    (other / "chain_rule.ipynb").write_text("{}")
+    return {"gradebook": gradebook, "other": other}
+
+
+def attack_bait(world: dict, jobs: Path, public: str) -> dict:
+    """A fresh tag, the job folder ``jobs`` (created), TCP + UDP listeners on one free 127.0.0.1
+    port, and the ``values`` a payload is rendered with (``public``: the public cases' table).
+    Close ``tcp`` and ``udp`` when done."""
+    tcp = socket.socket()
+    tcp.bind(("127.0.0.1", 0))
+    tcp.listen(8)
+    tcp.setblocking(False)
+    port = tcp.getsockname()[1]
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", port))
+    udp.setblocking(False)
+    tag = uuid.uuid4().hex[:12]
+    jobs.mkdir()
+    values = {"PORT": str(port), "TAG": tag, "GRADEBOOK": str(world["gradebook"]),
+              "OTHER": str(world["other"]), "REPO": str(REPO), "HOME": os.path.expanduser("~"),
+              "PUBLIC": public}
+    return {"tag": tag, "tcp": tcp, "udp": udp, "jobs": jobs, "values": values}
+
+
 def survivors(one: dict) -> list[str]:
     """Processes whose command line holds the attack's tag or its job folder (host-wide)."""
     found = []
@@ -94,7 +132,7 @@ def written_outside(world: dict, one: dict) -> list[str]:
         except OSError:
             continue
         hits += [os.path.join(place, n) for n in names if one["tag"] in n]
-    if world["gradebook"].read_text() != "student,score\nalice,1\n":
+    if world["gradebook"].read_text() != _GRADEBOOK_TEXT:
         hits.append(str(world["gradebook"]))
     if sorted(os.listdir(world["other"])) != ["chain_rule.ipynb"]:
         hits.append(str(world["other"]))

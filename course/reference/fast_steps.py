@@ -9,6 +9,7 @@ that replaces a method) is called as it is, checks included.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -16,8 +17,9 @@ import numpy as np
 from course.reference.epochs import LossFn
 from course.reference.layers import Linear, unchecked
 from course.reference.mlp import MLP
+from course.reference.packed import flat_of, views_of
 
-__all__ = ["fast_steps", "gradient_reader", "unchecked_steps"]
+__all__ = ["fast_steps", "gradient_reader", "packed_steps", "unchecked_steps"]
 
 
 def fast_steps(model: Any, loss: LossFn, X: np.ndarray, Y: np.ndarray, params: dict[str, np.ndarray]):
@@ -54,19 +56,59 @@ def gradient_reader(model: Any, params: dict[str, np.ndarray]) -> Callable[[], l
     def from_model() -> list[np.ndarray]:
         grads = model.gradients()
         return [grads[name] for name in names]
-    if not isinstance(model, MLP) or type(model).gradients is not MLP.gradients or "gradients" in vars(model):
+    linears = _reference_linears(model, params)
+    if linears is None:
         return from_model
-    where = []
+    return lambda: [g for layer in linears for g in (layer.dW, layer.db)]
+
+
+def packed_steps(model: Any, params: dict[str, np.ndarray]) -> tuple[Callable, np.ndarray, np.ndarray] | None:
+    """``(backward, theta, grad)`` when the parameters are views of one flat vector, else ``None``.
+
+    ``theta`` is the flat vector behind ``params`` (an ``MLP``'s, see
+    :mod:`course.reference.packed`); ``backward(dY_hat)`` writes every layer's ``dW`` and ``db``
+    into the views of one flat vector ``grad`` laid out like ``theta``, so that the update of all
+    parameters is ``theta -= lr * grad``. ``None`` unless the model is a reference ``MLP`` whose
+    parameterised layers are reference ``Linear`` layers (methods not replaced) and whose
+    parameters are still packed.
+    """
+    linears = _reference_linears(model, params)
+    if linears is None or unchecked_steps(model, "backward") == getattr(model, "backward", None):
+        return None
+    theta = flat_of(list(params.values()))
+    if theta is None:
+        return None
+    grad = np.zeros_like(theta)
+    views = iter(views_of(grad, [p.shape for p in params.values()]))
+    out = {id(layer): (next(views), next(views)) for layer in linears}
+    steps = _backward_steps(model, out)
+    if steps is None:
+        return None
+
+    def backward(d: np.ndarray) -> None:
+        for step in steps:
+            d = step(d)
+        model._has_gradients = True
+    return backward, theta, grad
+
+
+def _reference_linears(model: Any, params: dict[str, np.ndarray]) -> list[Linear] | None:
+    """The ``Linear`` layers of a reference ``MLP``, in the order of ``params``; ``None`` for any other model.
+
+    ``None`` also when a method that reports gradients is replaced, or a parameterised layer is
+    not a reference ``Linear``: the trainer then asks the model itself.
+    """
+    if not isinstance(model, MLP) or type(model).gradients is not MLP.gradients or "gradients" in vars(model):
+        return None
+    names, linears = [], []
     for i, layer in enumerate(model.layers):
         if not layer.parameters():
             continue
         if type(layer) is not Linear or "gradients" in vars(layer):
-            return from_model
-        where += [(f"{i}.W", layer, "dW"), (f"{i}.b", layer, "db")]
-    if [name for name, _, _ in where] != names:
-        return from_model
-    linears = [layer for _, layer, attr in where if attr == "dW"]
-    return lambda: [g for layer in linears for g in (layer.dW, layer.db)]
+            return None
+        names += [f"{i}.W", f"{i}.b"]
+        linears.append(layer)
+    return linears if names == list(params) else None
 
 
 def unchecked_steps(model: Any, method: str) -> Callable:
@@ -90,13 +132,29 @@ def unchecked_steps(model: Any, method: str) -> Callable:
             model._out_shape = a.shape
             return a
         return forward
-    steps = [unchecked(layer, "backward") for layer in reversed(layers)]
-    first = layers[0]
-    if isinstance(first, Linear) and steps[-1] == first._backward:
-        steps[-1] = lambda d: first._backward(d, need_dx=False)
+    steps = _backward_steps(model, {})
 
     def backward(d: np.ndarray) -> None:
         for step in steps:
             d = step(d)
         model._has_gradients = True
     return backward
+
+
+def _backward_steps(model: MLP, out: dict[int, tuple[np.ndarray, np.ndarray]]) -> list[Callable] | None:
+    """The layers' unchecked backward steps, last layer first; the first skips ``dX`` if it is a ``Linear``.
+
+    ``out`` maps ``id(layer)`` of a ``Linear`` to the arrays its ``dW`` and ``db`` are written
+    into; ``None`` if such a layer's backward is replaced (it could not write there).
+    """
+    layers = model.layers
+    steps = []
+    for layer in reversed(layers):
+        step = unchecked(layer, "backward")
+        reference = isinstance(layer, Linear) and step == layer._backward
+        if id(layer) in out and not reference:
+            return None
+        if reference and (layer is layers[0] or id(layer) in out):
+            step = partial(layer._backward, need_dx=layer is not layers[0], out=out.get(id(layer)))
+        steps.append(step)
+    return steps

@@ -182,11 +182,20 @@ class Linear:
             raise RuntimeError("Linear.backward called before forward: call forward(x) first")
         return self._backward(_check_dout(dout, (self.n_out, self._a.shape[1]), self.W.dtype))
 
-    def _backward(self, dz: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
-        """``backward`` of an upstream gradient already checked (``need_dx=False``: only dW and db)."""
+    def _backward(self, dz: np.ndarray, need_dx: bool = True,
+                  out: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray | None:
+        """``backward`` of an upstream gradient already checked (``need_dx=False``: only dW and db).
+
+        ``out=(dW, db)``: arrays of the parameters' shapes and dtype to write the gradients into
+        (a trainer's flat gradient vector, see :mod:`course.reference.packed`) instead of new ones.
+        """
         a = self._a
-        self.dW = dz @ a.T
-        self.db = dz.sum(axis=1, keepdims=True)
+        if out is None:
+            self.dW = dz @ a.T
+            self.db = dz.sum(axis=1, keepdims=True)
+        else:
+            self.dW = np.matmul(dz, a.T, out=out[0])
+            self.db = np.sum(dz, axis=1, keepdims=True, out=out[1])
         return self.W.T @ dz if need_dx else None
 
     def parameters(self) -> dict[str, np.ndarray]:
@@ -263,10 +272,21 @@ class _Elementwise:
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    """``sigmoid(z)`` in ``z``'s dtype, with ``exp`` of non-positive numbers only (no overflow)."""
-    e = np.exp(-np.abs(z))                        # e^-|z| in (0, 1]
+    """``sigmoid(z) = 1 / (1 + e^-z)`` in ``z``'s dtype, without overflow.
+
+    ``e^-z`` overflows only for ``z`` below ``-log(largest float)`` (-709 in float64, -88 in
+    float32); when some ``z`` is that negative (rare: one check of the minimum tells), every
+    entry is computed from ``e^-|z|``, which cannot overflow: ``e^z / (1 + e^z)`` for ``z < 0``.
+    """
     one = z.dtype.type(1.0)
+    if z.size == 0 or z.min() > _EXP_SAFE.get(z.dtype.type, 0.0):
+        return one / (one + np.exp(-z))
+    e = np.exp(-np.abs(z))                        # e^-|z| in (0, 1]
     return np.where(z >= 0, one, e) / (one + e)   # 1 / (1 + e^-z) for z >= 0, e^z / (1 + e^z) below
+
+
+#: for z above this, exp(-z) is finite in z's dtype (with a margin of 1: log of the largest float, minus 1)
+_EXP_SAFE = {t: -(float(np.log(np.finfo(t).max)) - 1.0) for t in (np.float16, np.float32, np.float64)}
 
 
 class Sigmoid(_Elementwise):

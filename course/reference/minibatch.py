@@ -14,9 +14,10 @@ from numpy.typing import ArrayLike
 
 from course.reference.divergence import check_finite
 from course.reference.epochs import Callback, LossFn, repeat_epochs
-from course.reference.fast_steps import fast_steps, gradient_reader
+from course.reference.fast_steps import fast_steps, gradient_reader, packed_steps
 from course.reference.history import History
 from course.reference.losses import mse_loss
+from course.reference.packed import views_of
 from course.reference.trainer_checks import check_data, check_training_args, checked_gradients
 from course.validation import NonFiniteError, as_generator, as_positive_int
 
@@ -86,15 +87,24 @@ def train_minibatch(
     if shuffle or rng is not None:
         as_generator(rng, hint=" to shuffle with (or shuffle=False)")
     forward, backward, loss, X, Y = fast_steps(model, loss, X, Y, params)
-    gradients = gradient_reader(model, params)
     names, arrays = list(params), list(params.values())
+    packed = packed_steps(model, params) if backward != model.backward else None
+    if packed is not None:  # every parameter a view of theta: one update for all (course.reference.packed)
+        backward, theta, grad = packed
+        targets, gradients = [theta], lambda: [grad]
+    else:
+        targets, gradients = arrays, gradient_reader(model, params)
     first = [True]
+
+    def by_name(sums: list[np.ndarray]) -> dict[str, np.ndarray]:
+        """Sums laid out like ``targets`` (one flat vector, or one array per parameter) -> by name."""
+        return dict(zip(names, views_of(sums[0], [p.shape for p in arrays]) if packed else sums))
 
     def one_epoch() -> tuple[float, dict[str, np.ndarray]]:
         order = rng.permutation(T) if shuffle else np.arange(T)
         Loss = 0.0
-        sums = [np.zeros_like(p) for p in arrays]  # sum of the full batches' gradients, in names' order
-        last: list[np.ndarray] = []                # the short last batch's, weighted by its size
+        sums = [np.zeros_like(p) for p in targets]  # sum of the full batches' gradients, laid out like targets
+        last: list[np.ndarray] = []                 # the short last batch's, weighted by its size
         for start in range(0, T, batch_size):
             batch = order[start:start + batch_size]
             m = len(batch)
@@ -103,12 +113,12 @@ def train_minibatch(
             backward(dY_hat)
             if first[0]:  # the first batch checks the gradients' names and shapes once
                 checked = checked_gradients(model, params)
-                grads = [checked[name] for name in names]
+                grads = gradients() if packed else [checked[name] for name in names]
                 first[0] = False
             else:
                 grads = gradients()
-            for p, g in zip(arrays, grads):
-                p -= lr * g  # W <- W - lr * dW
+            for p, g in zip(targets, grads):
+                p -= lr * g  # W <- W - lr * dW (for all parameters at once when they are packed)
             if not math.isfinite(C):
                 raise NonFiniteError(f"the loss is {C}")
             Loss += C * m
@@ -119,7 +129,7 @@ def train_minibatch(
                 last = [g * m for g in grads]
         check_finite(params, Loss)
         if last:
-            return Loss, {name: s * batch_size + g for name, s, g in zip(names, sums, last)}
-        return Loss, {name: s * batch_size for name, s in zip(names, sums)}
+            return Loss, by_name([s * batch_size + g for s, g in zip(sums, last)])
+        return Loss, by_name([s * batch_size for s in sums])
 
     return repeat_epochs(one_epoch, model, T, lr=lr, epochs=epochs, callback=callback)

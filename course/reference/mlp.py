@@ -19,6 +19,7 @@ from numpy.typing import ArrayLike
 from course.validation import as_float_array, as_positive_int
 
 from course.reference.layers import INITS, Linear, ReLU, Sigmoid, Tanh, unchecked
+from course.reference.packed import pack
 
 __all__ = ["MLP", "ACTIVATIONS"]
 
@@ -53,6 +54,11 @@ class MLP:
         ``Linear``, activation, ``Linear``, activation, ..., in order. A
         parameter is named ``"<index in layers>.<name>"``: ``"0.W"``,
         ``"0.b"``, ``"2.W"``, ...
+
+        The parameters are views, in that order, of one flat vector, so that a
+        trainer can update all of them with one operation
+        (:mod:`course.reference.packed`); each is still an ordinary array of its
+        own shape, updated in place.
 
     Notes
     -----
@@ -102,6 +108,10 @@ class MLP:
                 self.layers.append(ACTIVATIONS[self.activation]())
             elif self.output_activation is not None:
                 self.layers.append(ACTIVATIONS[self.output_activation]())
+        linears = [layer for layer in self.layers if isinstance(layer, Linear)]
+        views = iter(pack([p for layer in linears for p in (layer.W, layer.b)]))
+        for layer in linears:  # one flat vector behind all parameters (see course.reference.packed)
+            layer.W, layer.b = next(views), next(views)
         self._out_shape: tuple[int, int] | None = None
         self._has_gradients = False
 

@@ -195,7 +195,7 @@ class Linear:
             self.db = dz.sum(axis=1, keepdims=True)
         else:
             self.dW = np.matmul(dz, a.T, out=out[0])
-            self.db = np.sum(dz, axis=1, keepdims=True, out=out[1])
+            self.db = np.add.reduce(dz, axis=1, keepdims=True, out=out[1])  # dz.sum(axis=1), into out[1]
         return self.W.T @ dz if need_dx else None
 
     def parameters(self) -> dict[str, np.ndarray]:

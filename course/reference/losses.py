@@ -99,11 +99,11 @@ def softmax_cross_entropy(logits: ArrayLike, y: ArrayLike) -> tuple[float, np.nd
 def _softmax_ce(z: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
     """``softmax_cross_entropy`` of logits and a ``(k, m)`` target matrix already checked."""
     m = z.shape[1]
-    shifted = z - z.max(axis=0, keepdims=True)
-    log_p = shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))
-    p = np.exp(log_p)
-    loss = -float(np.sum(Y * log_p)) / m
-    dlogits = (p - Y) / m
+    shifted = z - z.max(axis=0, keepdims=True)   # z_i - c, at most 0: exp cannot overflow
+    e = np.exp(shifted)
+    total = e.sum(axis=0, keepdims=True)           # sum_j exp(z_j - c), at least 1
+    loss = -float(np.sum(Y * (shifted - np.log(total)))) / m
+    dlogits = (e / total - Y) / m                  # p = e / total
     return loss, dlogits
 
 

@@ -12,6 +12,7 @@
   backward, the notes' two-layer V/W network, an MLP's backward);
 * :mod:`.training` (chapter 5) gathers the trainers: :mod:`.per_sample` (the notes' algorithm),
   :mod:`.minibatch` and :mod:`.fast_steps` (its mini-batch form and unchecked inner steps),
+  :mod:`.packed` (an ``MLP``'s parameters as views of one flat vector, updated at once),
   :mod:`.epochs` (the shared outer loop), :mod:`.history` (what they record),
   :mod:`.divergence` (NaN/overflow detection), :mod:`.trainer_checks` (argument checks).
 

@@ -279,14 +279,14 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     entry is computed from ``e^-|z|``, which cannot overflow: ``e^z / (1 + e^z)`` for ``z < 0``.
     """
     one = z.dtype.type(1.0)
-    if z.size == 0 or z.min() > _EXP_SAFE.get(z.dtype.type, 0.0):
+    if z.size == 0 or z.min() > _EXP_SAFE[z.dtype.type]:
         return one / (one + np.exp(-z))
     e = np.exp(-np.abs(z))                        # e^-|z| in (0, 1]
     return np.where(z >= 0, one, e) / (one + e)   # 1 / (1 + e^-z) for z >= 0, e^z / (1 + e^z) below
 
 
-#: for z above this, exp(-z) is finite in z's dtype (with a margin of 1: log of the largest float, minus 1)
-_EXP_SAFE = {t: -(float(np.log(np.finfo(t).max)) - 1.0) for t in (np.float16, np.float32, np.float64)}
+#: for z above this, exp(-z) is finite in z's dtype (the layers' float32 or float64), with a margin of 1
+_EXP_SAFE = {t: -(float(np.log(np.finfo(t).max)) - 1.0) for t in (np.float32, np.float64)}
 
 
 class Sigmoid(_Elementwise):

@@ -218,3 +218,27 @@ def test_a_directional_check_does_not_count_the_wrong_entries(c):
     assert bool(r) is (c == 1.0) and r.checks[0].mode == "directional" and r.checks[0].n_wrong is None
     r = gradcheck(_cube, lambda v: c * _dcube(v), x[:20], mode="exhaustive")
     assert r.checks[0].n_wrong == (0 if c == 1.0 else 20)
+
+
+def test_the_bisection_follows_the_first_direction_that_failed(monkeypatch):
+    # every direction fails (the gradient doubled); the search halves the support of the first one:
+    # its first probe is that direction restricted to the first half (renormalised), not a later one
+    from course.gradcheck import directional
+
+    probes = []
+    judge = directional.judge
+
+    def recording(p, v, *args, **kwargs):
+        if kwargs.get("support") is not None:
+            probes.append((kwargs["support"].copy(), np.ravel(v).copy()))
+        return judge(p, v, *args, **kwargs)
+
+    monkeypatch.setattr(directional, "judge", recording)
+    x = np.random.default_rng(4).uniform(0.5, 1.5, size=64)
+    chk = gradcheck(_cube, lambda v: 2 * _dcube(v), x, mode="directional", rng=np.random.default_rng(5)).checks[0]
+    assert len(chk.projections) == 3 and all(a == pytest.approx(2 * c, rel=1e-6) for a, c, _ in chk.projections)
+    half, u = probes[0]
+    assert half.tolist() == list(range(32)) and np.count_nonzero(u) == 32
+    cosines = [abs(w[half] @ u[half]) / (np.linalg.norm(w[half]) * np.linalg.norm(u[half]))
+               for _, _, w in chk.projections]
+    assert cosines[0] == pytest.approx(1.0, abs=1e-9) and max(cosines[1:]) < 0.9, cosines

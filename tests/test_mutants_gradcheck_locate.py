@@ -242,3 +242,41 @@ def test_the_bisection_follows_the_first_direction_that_failed(monkeypatch):
     cosines = [abs(w[half] @ u[half]) / (np.linalg.norm(w[half]) * np.linalg.norm(u[half]))
                for _, _, w in chk.projections]
     assert cosines[0] == pytest.approx(1.0, abs=1e-9) and max(cosines[1:]) < 0.9, cosines
+
+
+def test_a_directional_check_counts_only_its_own_evaluations():
+    # check_directional on a probe that has been evaluated before (its call counter is not 0):
+    # evaluations is what this check spent, not the counter's total
+    eps = float(np.finfo(np.float64).eps)
+    x = np.random.default_rng(6).uniform(0.5, 1.5, size=50)
+    p = Probe(name="x", base=x, analytic=_dcube(x)[None, :], evaluate=lambda v: np.array([_cube(v)]),
+              store=np.dtype(np.float64), eps_numeric=eps, eps_analytic=eps, f0=np.array([_cube(x)]))
+    first = check_directional(p, rng=np.random.default_rng(0), directions=2, rtol=1e-6, atol=0.0, max_entries=5)
+    spent = p.calls[0]
+    assert first.passed and first.evaluations == spent > 0
+    again = check_directional(p, rng=np.random.default_rng(1), directions=2, rtol=1e-6, atol=0.0, max_entries=5)
+    assert again.passed and again.evaluations == p.calls[0] - spent == spent
+
+
+@pytest.mark.parametrize("delta, complete", [(0.0, True), (3.3e-4, False), (5e-4, False)])
+def test_whether_the_entries_found_explain_everything_is_judged_on_the_fixed_gradient(delta, complete):
+    # one huge wrong entry (found) and, with delta > 0, a small error spread along the direction of
+    # the final look (the 4th random direction): the look replaces the entry found by its numeric
+    # value and must judge the rounding of that fixed float32 gradient, not of the one with the huge
+    # entry (64 eps32 * 1e4 * |u_0|: several times the tolerance at rtol=1e-6), or the spread error passes
+    from course.gradcheck.directional import random_direction
+
+    n, H, seed = 100, 1e4, 7
+    x = np.random.default_rng(8).uniform(0.5, 1.5, size=n)
+    rng = np.random.default_rng(seed)
+    u = [random_direction(rng, n) for _ in range(4)][3]
+
+    def df(v):
+        g = _dcube(v) + delta * np.sign(u)
+        g[0] += H
+        return g.astype(np.float32)
+
+    r = gradcheck(_cube, df, x, mode="directional", rtol=1e-6, rng=np.random.default_rng(seed))
+    chk = r.checks[0]
+    assert not r and len(chk.projections) == 3 and [e.index for e in chk.entries] == [(0,)] and chk.localised
+    assert chk.complete is complete

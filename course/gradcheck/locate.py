@@ -21,6 +21,8 @@ __all__ = ["locate", "name_activation", "name_untransposed"]
 
 def name_activation(check: TensorCheck, dx_raw: Any, g: np.ndarray, x: np.ndarray, out: np.ndarray) -> None:
     """Name a classic wrong activation derivative on a failed check of an elementwise layer."""
+    if check.mode == "not run":  # dx was unusable (None, a tuple, misshapen): the check already says why
+        return
     dx = np.asarray(dx_raw, dtype=np.float64)
     true = None
     if check.numeric is not None:
@@ -33,6 +35,8 @@ def name_activation(check: TensorCheck, dx_raw: Any, g: np.ndarray, x: np.ndarra
 
 def name_untransposed(check: TensorCheck, dx_raw: Any, W: np.ndarray, g: np.ndarray) -> None:
     """Name ``dx = W @ dout`` (instead of ``W.T @ dout``) on a failed input check of a linear layer."""
+    if check.mode == "not run":  # dx was unusable (None, a tuple, misshapen): the check already says why
+        return
     dx = np.asarray(dx_raw, dtype=np.float64)
     if W.ndim == 2 and W.shape[0] == W.shape[1] and g.ndim == 2 and g.shape[0] == W.shape[0]:
         if np.allclose(dx, W @ g, rtol=1e-6, atol=1e-9) and not np.allclose(W, W.T):

@@ -338,3 +338,114 @@ def test_an_explicit_mode_is_kept_on_a_layer_of_more_than_1000_entries(mode):
     assert r, r.report()
     assert [c.mode for c in r.checks] == [mode] * 3
     assert not any("together" in c.note for c in r.checks)
+
+
+# ----------------------------------------------------------------------------
+# options: messages, the limits of rtol and atol, rng=None
+# ----------------------------------------------------------------------------
+
+def _cube(v):
+    return float(np.sum(v**3))
+
+
+def _dcube(v):
+    return 3 * v**2
+
+
+def test_an_unknown_mode_is_refused_listing_the_modes():
+    with pytest.raises(ValueError) as exc:
+        gradcheck(_cube, _dcube, np.ones(3), mode="fast")
+    assert str(exc.value) == "mode: expected one of 'auto', 'directional', 'exhaustive', got 'fast'"
+
+
+@pytest.mark.parametrize("label", ["rtol", "atol"])
+@pytest.mark.parametrize("value, shown", [(-1.0, "-1.0"), (np.float64(-2.5), "-2.5"), (np.float32(-0.5), "-0.5"),
+                                          (True, "True"), ("0", "'0'"), ([1e-9], "[1e-09]"),
+                                          (float("nan"), "nan")])
+def test_a_tolerance_that_is_not_a_non_negative_number_is_refused_showing_it_plainly(label, value, shown):
+    """The ValueError names the option and shows the value as a plain Python value (-2.5, not np.float64(-2.5))."""
+    with pytest.raises(ValueError) as exc:
+        gradcheck(_cube, _dcube, np.ones(3), **{label: value})
+    assert str(exc.value) == f"{label}: expected a non-negative number, got {shown}"
+
+
+@pytest.mark.parametrize("rtol, atol", [(0.0, 1e-9), (0, 1e-9), (1e-6, 0.0), (None, 0), (0.0, 0.0)])
+def test_zero_tolerances_are_accepted(rtol, atol):
+    """0 is a non-negative number: accepted for either tolerance (a linear f's derivative is exact enough)."""
+    r = gradcheck(lambda v: float(np.sum(2.0 * v)), lambda v: np.full(v.shape, 2.0), np.ones(4),
+                  rtol=rtol, atol=atol, mode="exhaustive")
+    assert r.checks[0].mode == "exhaustive"
+
+
+def test_rng_none_is_default_rng_0():
+    """Without rng, a directional check uses np.random.default_rng(0): the same points every time, the
+    points of rng=default_rng(0), and not those of another seed."""
+    def points(rng):
+        calls = []
+
+        def f(v):
+            calls.append(np.array(v, copy=True))
+            return _cube(v)
+
+        assert gradcheck(f, _dcube, np.linspace(-1.0, 1.0, 200), rng=rng)
+        return np.array(calls)
+
+    none = points(None)
+    np.testing.assert_array_equal(none, points(None))
+    np.testing.assert_array_equal(none, points(np.random.default_rng(0)))
+    other = points(np.random.default_rng(1))
+    assert none.shape != other.shape or not np.array_equal(none, other)
+
+
+# ----------------------------------------------------------------------------
+# rtol: an explicit one is kept, whatever the precision
+# ----------------------------------------------------------------------------
+
+def _tanh_sq(v):
+    return float(np.sum(np.tanh(v) ** 2))
+
+
+def _tanh_sq_grad(v):
+    return 2 * np.tanh(v) * (1 - np.tanh(v) ** 2)
+
+
+def _tanh_sq_f32(v):
+    return float(np.sum(np.tanh(v.astype(np.float32)) ** 2))
+
+
+_PRECISIONS = {  # f, df, the default rtol, the note that names the precision (None: float64 throughout)
+    "float64": (_tanh_sq, _tanh_sq_grad, 1e-6, None),
+    "float32 analytic": (_tanh_sq, lambda v: _tanh_sq_grad(v).astype(np.float32), 1e-4, "analytic gradient"),
+    "float32 function": (_tanh_sq_f32, _tanh_sq_grad, 1e-3, "is evaluated in float32"),
+}
+
+
+@pytest.mark.parametrize("precision", list(_PRECISIONS))
+@pytest.mark.parametrize("factor", [10.0, 30.0])
+def test_an_explicit_rtol_is_kept_at_every_precision(precision, factor):
+    """A gradient off by a relative e = 2 * default rtol fails by default and passes with rtol = factor * e;
+    the float32 note states the rtol used."""
+    f, df, default, note = _PRECISIONS[precision]
+    x = np.linspace(-1.5, 1.5, 8)
+    e = 2 * default
+    off = lambda v: df(v) * np.asarray(1 + e, dtype=np.asarray(df(v)).dtype)  # noqa: E731
+    assert gradcheck(f, df, x)
+    assert not gradcheck(f, off, x)
+    rtol = factor * e
+    r = gradcheck(f, off, x, rtol=rtol)
+    assert r, r.report()
+    if note is not None:
+        [text] = [n for n in r.notes if note in n]
+        assert f"rtol={rtol:.0e}" in text, text
+    else:
+        assert not any("rtol=" in n for n in r.notes), r.notes
+
+
+def test_values_beyond_float32s_range_are_checked_without_an_overflow_warning():
+    """exp(v) near 700 is ~1e304, no float32 number: the float32 test rounds it to float32 (inf) silently."""
+    x = np.array([700.0, 701.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = gradcheck(lambda v: float(np.sum(np.exp(v))), np.exp, x)
+    assert r, r.report()
+    assert not any("float32" in n for n in r.notes)

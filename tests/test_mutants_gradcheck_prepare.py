@@ -320,13 +320,15 @@ def test_f_returning_a_non_number_away_from_x_gets_gradchecks_own_message(elsewh
 
 @pytest.mark.parametrize("m, screened", [(919, False), (920, False), (921, True)])
 def test_auto_screens_a_layer_jointly_only_above_1000_entries_in_all(m, screened):
-    """Linear(1, 40) on a (1, m) batch has 40 + 40 + m entries in all: at 1000 the 40-entry b is
-    still checked entry by entry, at 1001 it passes along one joint direction with the others."""
+    """Linear(1, 40) on a (1, m) batch has 40 + 40 + m entries in all: at 1000 the 40-entry W and b are
+    still checked entry by entry, at 1001 they pass along one joint direction; x always goes directional."""
     rng = np.random.default_rng(3)
     r = gradcheck_layer(Linear(1, 40, rng=rng), rng.normal(size=(1, m)))
     assert r, r.report()
-    b = r.checks[[c.name for c in r.checks].index("b")]
-    assert b.mode == ("directional" if screened else "exhaustive")
+    x, W, b = r.checks
+    assert (x.name, W.name, b.name) == ("x", "W", "b")
+    assert x.mode == "directional"  # more than 100 entries: along random directions, screened or not
+    assert W.mode == b.mode == ("directional" if screened else "exhaustive")
     assert ("together" in r.checks[1].note) == screened
 
 
@@ -449,3 +451,40 @@ def test_values_beyond_float32s_range_are_checked_without_an_overflow_warning():
         r = gradcheck(lambda v: float(np.sum(np.exp(v))), np.exp, x)
     assert r, r.report()
     assert not any("float32" in n for n in r.notes)
+
+
+# ----------------------------------------------------------------------------
+# analytic gradients: the shapes accepted, and a failed check naming the problem otherwise
+# ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("x, df", [
+    (np.float64(0.5), lambda v: 3 * v**2),                        # 0-d for a 0-d x
+    (np.float64(0.5), lambda v: [3 * float(v) ** 2]),             # one entry, shape (1,), for a 0-d x
+    (np.float64(0.5), lambda v: np.full((1, 1), 3 * float(v) ** 2)),
+    (np.array([0.5]), lambda v: float(3 * v[0] ** 2)),            # a Python float for a 1-entry x
+    (np.array([0.5]), lambda v: (3 * v**2).reshape(1, 1)),
+    (np.array([1.0, -2.0, 0.5]), lambda v: (3 * v**2)[None, :]),  # the (1, n) Jacobian row of a scalar f
+], ids=["0d-0d", "0d-(1,)", "0d-(1,1)", "(1,)-float", "(1,)-(1,1)", "(3,)-(1,3)"])
+def test_a_gradient_with_the_same_entries_in_an_accepted_shape_passes(x, df):
+    """One entry fits a one-entry x in any shape; a scalar f's gradient may be its (1, n) Jacobian row."""
+    r = gradcheck(_cube, df, x)
+    assert r, r.report()
+
+
+@pytest.mark.parametrize("x, df, message", [
+    (np.ones(3), lambda v: 2.0, "The gradient for x has shape () but should have shape (3,)."),
+    (np.ones(3), lambda v: np.ones(1), "The gradient for x has shape (1,) but should have shape (3,)."),
+    (np.array([0.5]), lambda v: np.ones(2), "The gradient for x has shape (2,) but should have shape (1,)."),
+    (np.array([0.5]), lambda v: np.ones(3), "The gradient for x has shape (3,) but should have shape (1,)."),
+    (np.float64(0.5), lambda v: np.ones(2), "The gradient for x has shape (2,) but should have shape (): "
+     "it should be a single number (did you forget to sum?)."),
+    (np.ones(3), lambda v: np.ones(2), "The gradient for x has shape (2,) but should have shape (3,)."),
+    (np.ones(3), lambda v: [[1.0, 2.0], [3.0]], "The gradient for x is a list, not a number or numeric array."),
+], ids=["scalar-for-3", "(1,)-for-3", "2-for-1", "3-for-1", "2-for-0d", "2-for-3", "ragged"])
+def test_a_gradient_of_another_size_or_a_ragged_one_is_a_failed_check_naming_it(x, df, message):
+    """Only one entry fits one entry: a gradient with a different number of entries (or a ragged
+    list, which is no array at all) is a failed check with the shape or type named, not a crash."""
+    r = gradcheck(_cube, df, x)
+    assert not r
+    c = r.checks[0]
+    assert c.mode == "not run" and c.diagnosis.message == message

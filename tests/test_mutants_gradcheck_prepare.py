@@ -21,6 +21,7 @@ import pytest
 from course.gradcheck import gradcheck, gradcheck_layer, gradcheck_model
 from course.reference.layers import Linear
 from course.reference.losses import mse_loss
+from test_mutants_gradcheck import cube, dcube
 
 F32_NOTE = "computes in float32"
 
@@ -346,17 +347,9 @@ def test_an_explicit_mode_is_kept_on_a_layer_of_more_than_1000_entries(mode):
 # options: messages, the limits of rtol and atol, rng=None
 # ----------------------------------------------------------------------------
 
-def _cube(v):
-    return float(np.sum(v**3))
-
-
-def _dcube(v):
-    return 3 * v**2
-
-
 def test_an_unknown_mode_is_refused_listing_the_modes():
     with pytest.raises(ValueError) as exc:
-        gradcheck(_cube, _dcube, np.ones(3), mode="fast")
+        gradcheck(cube, dcube, np.ones(3), mode="fast")
     assert str(exc.value) == "mode: expected one of 'auto', 'directional', 'exhaustive', got 'fast'"
 
 
@@ -367,7 +360,7 @@ def test_an_unknown_mode_is_refused_listing_the_modes():
 def test_a_tolerance_that_is_not_a_non_negative_number_is_refused_showing_it_plainly(label, value, shown):
     """The ValueError names the option and shows the value as a plain Python value (-2.5, not np.float64(-2.5))."""
     with pytest.raises(ValueError) as exc:
-        gradcheck(_cube, _dcube, np.ones(3), **{label: value})
+        gradcheck(cube, dcube, np.ones(3), **{label: value})
     assert str(exc.value) == f"{label}: expected a non-negative number, got {shown}"
 
 
@@ -387,9 +380,9 @@ def test_rng_none_is_default_rng_0():
 
         def f(v):
             calls.append(np.array(v, copy=True))
-            return _cube(v)
+            return cube(v)
 
-        assert gradcheck(f, _dcube, np.linspace(-1.0, 1.0, 200), rng=rng)
+        assert gradcheck(f, dcube, np.linspace(-1.0, 1.0, 200), rng=rng)
         return np.array(calls)
 
     none = points(None)
@@ -467,7 +460,7 @@ def test_values_beyond_float32s_range_are_checked_without_an_overflow_warning():
 ], ids=["0d-0d", "0d-(1,)", "0d-(1,1)", "(1,)-float", "(1,)-(1,1)", "(3,)-(1,3)"])
 def test_a_gradient_with_the_same_entries_in_an_accepted_shape_passes(x, df):
     """One entry fits a one-entry x in any shape; a scalar f's gradient may be its (1, n) Jacobian row."""
-    r = gradcheck(_cube, df, x)
+    r = gradcheck(cube, df, x)
     assert r, r.report()
 
 
@@ -484,7 +477,7 @@ def test_a_gradient_with_the_same_entries_in_an_accepted_shape_passes(x, df):
 def test_a_gradient_of_another_size_or_a_ragged_one_is_a_failed_check_naming_it(x, df, message):
     """Only one entry fits one entry: a gradient with a different number of entries (or a ragged
     list, which is no array at all) is a failed check with the shape or type named, not a crash."""
-    r = gradcheck(_cube, df, x)
+    r = gradcheck(cube, df, x)
     assert not r
     c = r.checks[0]
     assert c.mode == "not run" and c.diagnosis.message == message

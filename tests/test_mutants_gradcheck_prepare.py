@@ -348,6 +348,7 @@ def test_an_explicit_mode_is_kept_on_a_layer_of_more_than_1000_entries(mode):
 # ----------------------------------------------------------------------------
 
 def test_an_unknown_mode_is_refused_listing_the_modes():
+    """The ValueError lists the three modes, quoted and ", "-separated, and the mode given."""
     with pytest.raises(ValueError) as exc:
         gradcheck(cube, dcube, np.ones(3), mode="fast")
     assert str(exc.value) == "mode: expected one of 'auto', 'directional', 'exhaustive', got 'fast'"
@@ -366,7 +367,7 @@ def test_a_tolerance_that_is_not_a_non_negative_number_is_refused_showing_it_pla
 
 @pytest.mark.parametrize("rtol, atol", [(0.0, 1e-9), (0, 1e-9), (1e-6, 0.0), (None, 0), (0.0, 0.0)])
 def test_zero_tolerances_are_accepted(rtol, atol):
-    """0 is a non-negative number: accepted for either tolerance (a linear f's derivative is exact enough)."""
+    """0 is a non-negative number: accepted for either tolerance, and the check runs."""
     r = gradcheck(lambda v: float(np.sum(2.0 * v)), lambda v: np.full(v.shape, 2.0), np.ones(4),
                   rtol=rtol, atol=atol, mode="exhaustive")
     assert r.checks[0].mode == "exhaustive"

@@ -1,0 +1,131 @@
+"""Benchmark: the parts of one mini-batch step of the reference trainer against the hand-written loop's.
+
+Where ``bench_trainer.py`` times whole epochs, this times each part of a batch (forward, loss,
+backward, update, the epoch's gradient sum that ``History.grad_norms`` reports) for the
+reference trainer's inner steps and the hand-written numpy loop of ``bench_trainer.py``, batch
+by batch, interleaved (the same batch for both, one after the other), to tell where a
+difference between the two comes from. Figures are medians over the passes, in microseconds
+per batch.
+
+    python bench/bench_trainer_parts.py --problem 784-256-10 --dtype float32
+"""
+from __future__ import annotations
+
+import os
+
+if __name__ == "__main__":
+    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[_var] = "1"
+
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from environment import blas_line  # noqa: E402
+
+from course.reference.fast_steps import fast_steps, packed_steps  # noqa: E402
+from course.reference.losses import mse_loss, softmax_cross_entropy  # noqa: E402
+from course.reference.mlp import MLP  # noqa: E402
+
+BATCH, LR = 128, 0.05
+OURS = ("forward", "loss", "backward", "update", "gradient sum")
+LOOP = ("loop forward", "loop loss", "loop backward + update")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--problem", choices=["784-256-10", "2-64-64-1"], default="784-256-10")
+    parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    parser.add_argument("--passes", type=int, default=8, help="passes over the data (median printed)")
+    args = parser.parse_args()
+    print(blas_line())
+    dtype = np.dtype(args.dtype).type
+    rng = np.random.default_rng(0)
+    if args.problem == "784-256-10":
+        T, sizes, act, out_act, loss_fn = 6000, [784, 256, 10], "relu", None, softmax_cross_entropy
+        X0, y = rng.uniform(0, 1, (784, T)).astype(dtype), rng.integers(0, 10, T)
+        Y = np.zeros((10, T), dtype=dtype)
+        Y[y, np.arange(T)] = 1
+    else:
+        T, sizes, act, out_act, loss_fn = 2000, [2, 64, 64, 1], "tanh", "sigmoid", mse_loss
+        X0 = rng.uniform(-1, 1, (2, T)).astype(dtype)
+        y = Y = (X0[1] > 0.5 * np.sin(3 * X0[0])).astype(dtype).reshape(1, -1)
+    net = MLP(sizes, activation=act, output_activation=out_act, rng=np.random.default_rng(0), dtype=dtype)
+    params = net.parameters()
+    forward, _, loss, X, Yt = fast_steps(net, loss_fn, X0, y, params)
+    backward, theta, grad = packed_steps(net, params)
+    sums = np.zeros_like(theta)
+    Ws = [layer.W.copy() for layer in net.layers[::2]]
+    bs = [layer.b.copy() for layer in net.layers[::2]]
+    L, clock = len(Ws), time.perf_counter
+    times: dict[str, list[float]] = {k: [] for k in OURS + LOOP}
+    n_batches = T // BATCH
+    for p in range(args.passes):
+        order = np.random.default_rng(p).permutation(T)
+        acc = dict.fromkeys(times, 0.0)
+        for s in range(0, n_batches * BATCH, BATCH):
+            b = order[s:s + BATCH]
+            t0 = clock()
+            Y_hat = forward(X[:, b])
+            t1 = clock()
+            C, d = loss(Y_hat, Yt[..., b])
+            t2 = clock()
+            backward(d)
+            t3 = clock()
+            theta -= LR * grad
+            t4 = clock()
+            sums += grad
+            t5 = clock()
+            for key, dt in zip(OURS, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)):
+                acc[key] += dt
+            t0 = clock()  # the hand-written loop of bench_trainer.py, on the same batch
+            a, yb = X[:, b], Y[:, b]
+            m = a.shape[1]
+            acts, zs = [a], []
+            for l in range(L):
+                z = Ws[l] @ a + bs[l]
+                zs.append(z)
+                if l < L - 1:
+                    a = np.maximum(z, 0) if act == "relu" else np.tanh(z)
+                else:
+                    a = 1 / (1 + np.exp(-z)) if out_act == "sigmoid" else z
+                acts.append(a)
+            t1 = clock()
+            if loss_fn is softmax_cross_entropy:
+                e = np.exp(a - a.max(axis=0, keepdims=True))
+                pr = e / e.sum(axis=0, keepdims=True)
+                _ = -float(np.sum(yb * np.log(pr)))
+                dz = (pr - yb) / m
+            else:
+                diff = a - yb
+                _ = 0.5 * float(np.sum(diff**2))
+                dz = diff / m * (a * (1 - a))
+            t2 = clock()
+            for l in reversed(range(L)):
+                dW = dz @ acts[l].T
+                db = dz.sum(axis=1, keepdims=True)
+                if l > 0:
+                    da = Ws[l].T @ dz
+                    dz = da * (zs[l - 1] > 0) if act == "relu" else da * (1 - acts[l] ** 2)
+                Ws[l] -= LR * dW
+                bs[l] -= LR * db
+            t3 = clock()
+            for key, dt in zip(LOOP, (t1 - t0, t2 - t1, t3 - t2)):
+                acc[key] += dt
+        for key in times:
+            times[key].append(acc[key] / n_batches)
+    print(f"{args.problem} {args.dtype}, batch {BATCH}, {n_batches} batches x {args.passes} passes; "
+          "microseconds per batch (median over the passes)")
+    for key in OURS + LOOP:
+        print(f"  {key:<24} {statistics.median(times[key]) * 1e6:9.1f}")
+    ours = [sum(times[k][i] for k in OURS) for i in range(args.passes)]
+    loop = [sum(times[k][i] for k in LOOP) for i in range(args.passes)]
+    print(f"  {'ours, total':<24} {statistics.median(ours) * 1e6:9.1f}")
+    print(f"  {'loop, total':<24} {statistics.median(loop) * 1e6:9.1f}")
+    print(f"  ours / loop: {statistics.median([a / b for a, b in zip(ours, loop)]):.3f} (median of the passes' ratios)")
+
+
+if __name__ == "__main__":
+    main()

@@ -108,3 +108,41 @@ def test_labels_of_two_outputs_are_the_row_of_the_larger_one():
     assert net.predict_labels(X).tolist() == [1, 0, 1]
     assert net.predict_labels(X, threshold=0.0).tolist() == [1, 0, 1]  # the threshold is for one output
 
+
+
+# -- the layers' and the MLP's messages, and the dtype a float32 MLP keeps ---------------------
+
+def test_the_layers_and_the_mlps_errors_say_what_was_expected_and_what_was_given():
+    rng = np.random.default_rng(0)
+    net = _net()
+    with pytest.raises(RuntimeError, match=r"^MLP.backward called before forward: call forward\(X\) first$"):
+        net.backward(np.ones((1, 4)))
+    with pytest.raises(RuntimeError, match=r"^MLP.gradients called before backward: there are no gradients yet$"):
+        net.gradients()
+    with pytest.raises(RuntimeError, match=r"^Linear.gradients called before backward: there are no gradients yet$"):
+        net.layers[0].gradients()
+    net.forward(np.ones((2, 4)))
+    with pytest.raises(ValueError, match=r"^dout: expected a 2-D float array of shape \(1, 4\) "
+                                         r"\(the shape of the forward output\), got shape \(4,\)$"):
+        net.backward(np.ones(4))
+    with pytest.raises(ValueError, match=r"^dout: expected shape \(1, 4\) \(the shape of the forward output\), "
+                                         r"got shape \(1, 3\)$"):
+        net.backward(np.ones((1, 3)))
+    with pytest.raises(TypeError, match=r"^sizes: expected a list of layer sizes like \[2, 4, 1\], got str$"):
+        MLP("ab", rng=rng)
+    with pytest.raises(ValueError, match=r"got 'softmax' \(for classes use a linear output with softmax_cross_entropy\)$"):
+        MLP([2, 1], activation="softmax", rng=rng)
+    with pytest.raises(ValueError, match=r"^activation: expected one of \['relu', 'sigmoid', 'tanh'\], got 'soft'$"):
+        MLP([2, 1], activation="soft", rng=rng)
+    with pytest.raises(ValueError, match=r"^dtype: expected numpy.float64 or numpy.float32, got 'float16'$"):
+        MLP([2, 1], rng=rng, dtype="float16")
+    with pytest.raises(ValueError, match=re.escape("(k, T=4) or (4,) labels")):
+        check_data(np.ones((2, 4)), np.ones((1, 4, 1)), net)
+
+
+def test_a_float32_mlp_backpropagates_a_float64_gradient_in_float32():
+    net = _net(dtype=np.float32)
+    net.forward(np.ones((2, 3)))
+    dx = net.backward(np.ones((1, 3)))  # float64 upstream gradient
+    assert dx.dtype == np.float32
+    assert {g.dtype for g in net.gradients().values()} == {np.dtype(np.float32)}

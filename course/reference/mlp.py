@@ -158,18 +158,10 @@ class MLP:
         )
         return self._backward(d.astype(self.dtype, copy=False))
 
-    def _backward(self, d: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
-        """``backward`` of an upstream gradient already checked.
-
-        ``need_dx=False`` (a trainer, which never uses ``dX``) skips the gradient the first
-        layer would pass down to the input, when that layer is a reference ``Linear``.
-        """
-        first = self.layers[0]
-        skip = not need_dx and isinstance(first, Linear) and unchecked(first, "backward") == first._backward
-        for layer in reversed(self.layers[1:] if skip else self.layers):
+    def _backward(self, d: np.ndarray) -> np.ndarray:
+        """``backward`` of an upstream gradient already checked: the layers' own checks are not repeated."""
+        for layer in reversed(self.layers):
             d = unchecked(layer, "backward")(d)
-        if skip:
-            d = first._backward(d, need_dx=False)
         self._has_gradients = True
         return d
 

@@ -123,8 +123,9 @@ def test_a_direction_passes_at_the_first_step_exactly_within_its_tolerance(offse
 
 # --------------------------------------------------------------------------- passed only thanks to f's rounding
 
+@pytest.mark.parametrize("eps_an", [EPS64, EPS32])
 @pytest.mark.parametrize("ref", [None, 64.0])
-def test_a_column_is_rounded_exactly_when_it_needs_the_allowance_for_f_s_rounding(ref):
+def test_a_column_is_rounded_exactly_when_it_needs_the_allowance_for_f_s_rounding(ref, eps_an):
     """With ``f = 2**20 + b.x`` the allowance for f's rounding is a large part of the tolerance: an error within
     ``atol + rtol G + noise_J`` is a clean pass, one beyond it (but within the tolerance) a *rounded* one, with
     ``blur = noise_f / G``; ``G = max(scale, ref |d|max / 2t)``, the gradient's scale in the column."""
@@ -137,10 +138,10 @@ def test_a_column_is_rounded_exactly_when_it_needs_the_allowance_for_f_s_roundin
         g = b.copy()
         for _ in range(3):
             G = max(abs(g[j]), abs(b[j])) if ref is None else max(abs(g[j]), abs(b[j]), ref)
-            noise_j = NOISE_ULPS * EPS64 * abs(g[j]) + SCALE_ULPS * EPS64 * np.abs(g).max()
+            noise_j = NOISE_ULPS * eps_an * abs(g[j]) + SCALE_ULPS * eps_an * np.abs(g).max()
             tight = atol + rtol * G + noise_j
             g[j] = b[j] + factor * tight
-        p = _probe(_linear(b, offset), g, np.zeros(3))
+        p = _probe(_linear(b, offset), g, np.zeros(3), eps_an=eps_an)
         v = np.zeros(3)
         v[j] = 1.0
         r = judge(p, v, T, scale_of=_entry_scale, ref=np.array([0.5 if ref is None else ref]), rtol=rtol, atol=atol,
@@ -324,6 +325,12 @@ def test_the_analytic_scale_is_per_output_row_and_at_least_value_scale():
     np.testing.assert_array_equal(p.analytic_scale(), [4.0, 2.0])
     np.testing.assert_array_equal(p.abs_analytic(), np.abs(J))
     assert p.abs_analytic() is p.abs_analytic()  # computed once
+    # a tensor without entries: one scale per output row still (value_scale, else 0)
+    empty = Probe(name="x", base=np.zeros(0), analytic=np.zeros((2, 0)), evaluate=lambda v: np.zeros(2),
+                  store=np.dtype(np.float64), eps_numeric=EPS64, eps_analytic=EPS64, f0=np.zeros(2))
+    np.testing.assert_array_equal(empty.analytic_scale(), [0.0, 0.0])
+    empty.value_scale = 3.0
+    np.testing.assert_array_equal(empty.analytic_scale(), [3.0, 3.0])
 
 
 def test_a_probe_counts_every_evaluation_once():
@@ -359,3 +366,121 @@ def test_points_are_rounded_to_the_tensor_s_dtype_before_measuring():
     r = _judge1(p, t=t)
     assert all(s == float(np.float32(x0)) for s in seen)
     assert r.d[0] == 0.0 and r.a[0] == 0.0
+
+
+# --------------------------------------------------------------------------- exact boundaries (no rounding allowance)
+
+def _exact(f, g, x0=0.0):
+    """A probe of one entry whose values are exact (eps 0: no allowance for rounding), to test boundaries."""
+    return _probe(f, [g], [x0], eps_an=0.0, eps_num=0.0)
+
+
+A = 2.0**-10  # atol of the exact tests: tol = atol exactly (rtol 0, eps 0)
+
+
+def test_the_comparisons_are_inclusive_at_the_tolerance():
+    """``|a - c| <= tol`` passes at equality: for the central difference at the first step (f = 0, a = atol),
+    and for Richardson at the second (f = v**3 at 0: c_k = t_k**2, Richardson exactly 0, a = -atol); both clean."""
+    p = _exact(lambda v: 0.0, A)
+    r = _judge1(p, rtol=0.0, atol=A)
+    assert r.ok[0] and not r.rounded[0] and p.calls[0] == 2
+    p = _exact(lambda v: float(v[0]) ** 3, -A)
+    r = _judge1(p, t=2.0**-2, rtol=0.0, atol=A)
+    assert r.ok[0] and not r.rounded[0] and not r.kink[0] and p.calls[0] == 4
+    # the central difference of the second step agreeing exactly is clean too, whatever Richardson says
+    p = _exact(lambda v: float(v[0]) ** 3, 2.0**-8)  # a = c_1 = (2**-2 / 4)**2, Richardson 0 is 2**-8 away
+    r = _judge1(p, t=2.0**-2, rtol=0.0, atol=2.0**-9)
+    assert r.ok[0] and not r.rounded[0] and p.calls[0] == 4 and r.c[0] == 2.0**-8
+
+
+def test_a_jump_is_large_only_when_strictly_above_jump_times_ref_plus_tol():
+    """``large = jump > 1e-3 ref + tol``: s|v| with the jump exactly 1e-3 * 1000 + atol is no kink (decided at the
+    first step, where the central difference agrees); a little more is one, looked at over three steps."""
+    for s, kink in [((1.0 + A) / 2, False), ((1.0 + 2 * A) / 2, True)]:
+        p = _exact(lambda v, s=s: s * abs(float(v[0])), 0.0)
+        r = _judge1(p, rtol=0.0, atol=A, ref=1000.0)
+        assert r.ok[0] and bool(r.kink[0]) == kink and p.calls[0] == (6 if kink else 2)
+
+
+@pytest.mark.parametrize("ref, kink", [(4.0, False), (1.0, True), (0.25, True)])
+def test_the_jump_of_a_kink_is_relative_to_ref(ref, kink):
+    """A jump of 0.002 in the one-sided slopes: a kink when ``ref`` (the gradient's scale) is 1 or less, not when it
+    is 4 (then 0.002 < 1e-3 * 4 + tol: within what the gradient's own curvature may do)."""
+    p = _probe(lambda v: 0.001 * abs(float(v[0])), [0.0], [0.0])
+    r = _judge1(p, ref=ref)
+    assert r.ok[0] and bool(r.kink[0]) == kink
+
+
+def test_a_kink_needs_a_jump_above_twice_the_tolerance():
+    """s|v| with the analytic slope 1.5 s outside the central difference (0) by more than atol: a kink (inside
+    [-s, s] up to the slack) only if the jump 2 s is more than 2 tol: not at 2 tol exactly, yes at 2.6 tol."""
+    for s, a, ok in [(A, 1.5 * A, False), (1.3 * A, 1.2 * A, True)]:
+        p = _exact(lambda v, s=s: s * abs(float(v[0])), a)
+        r = _judge1(p, rtol=0.0, atol=A)
+        assert bool(r.ok[0]) == ok and bool(r.kink[0]) == ok, (s, a)
+    # the same with a (small) rtol: more steps are tried, and the jump is still steady: a kink
+    p = _probe(lambda v: 1.3 * A * abs(float(v[0])), [1.2 * A], [0.0])
+    r = _judge1(p, rtol=1e-9, atol=A)
+    assert r.ok[0] and r.kink[0]
+
+
+def test_a_jump_that_halves_with_each_step_is_still_steady():
+    """``|v|**1.5`` at 0: the one-sided slopes are ``+-sqrt(t)``, the jump halves exactly when the step is divided
+    by 4, which still counts as not shrinking (a smooth function's jump shrinks by 4): a kink, with the analytic
+    slope 0 (where the central difference agrees) and with 0.05 (in the last bracket, +-1/16)."""
+    for a in (0.0, 0.05):
+        p = _probe(lambda v: abs(float(v[0])) ** 1.5, [a], [0.0])
+        r = _judge1(p, t=2.0**-4, ref=1.0)
+        assert r.ok[0] and r.kink[0], a
+        assert (r.left[0], r.right[0]) == (-(2.0**-4), 2.0**-4)
+    p = _probe(lambda v: abs(float(v[0])) ** 1.5, [0.1], [0.0])
+    assert not _judge1(p, t=2.0**-4, ref=1.0).ok[0]
+
+
+# --------------------------------------------------------------------------- deeper steps: only converged values
+
+def _poly(L, K3, K5):
+    return lambda v: L * float(v[0]) + K3 * float(v[0]) ** 3 + K5 * float(v[0]) ** 5
+
+
+def test_past_the_third_step_a_central_difference_counts_only_once_converged():
+    """f = v + v**5 at 0 with t = 1/4: c_k = 1 + 2**(-8 - 8k) exactly, Richardson 1 - 16 * that. With atol 2**-30
+    the fourth step's c (2**-32 away) agrees but has not converged (2**-24 from the third's); the fifth's has:
+    accepted there, 10 evaluations, clean, c as measured there."""
+    p = _probe(_poly(1.0, 0.0, 1.0), [1.0], [0.0])
+    r = _judge1(p, t=0.25, rtol=1e-9, atol=2.0**-30)
+    assert r.ok[0] and not r.kink[0] and not r.rounded[0] and p.calls[0] == 10, p.calls
+    assert r.c[0] == 1.0 + 2.0**-40
+
+
+def test_past_the_third_step_richardson_counts_once_converged():
+    """f = v + v**3 + 2**10 v**5 at 0, t = 1/4: Richardson removes the v**3 error exactly and converges one step
+    before the central difference: accepted at the fifth step (10 evaluations), clean."""
+    p = _probe(_poly(1.0, 1.0, 2.0**10), [1.0], [0.0])
+    r = _judge1(p, t=0.25, rtol=1e-9, atol=2.0**-17)
+    assert r.ok[0] and not r.kink[0] and not r.rounded[0] and p.calls[0] == 10, p.calls
+
+
+# --------------------------------------------------------------------------- several outputs, decided at different steps
+
+def test_each_output_keeps_the_values_of_the_step_that_decided_it():
+    """Two outputs of one column: row 0 (a huge offset; a pass at the first step thanks to f's rounding) keeps that
+    step's c, error, blur and 'rounded' while row 1 (a cubic) is looked at again at the second step."""
+    offset, rtol, atol, t = 2.0**20, 1e-9, 0.0, 2.0**-4
+    K = 2.0**12  # row 0: offset + K v**3: c_0 = K t**2 = 16, c_1 = 1 (exact); row 1: v + v**3
+    c0 = K * t**2
+    f_sum = abs(offset + K * t**3) + abs(offset - K * t**3) + offset
+    noise_f = NOISE_ULPS * EPS64 * f_sum / (2 * t)
+    a0 = c0 + 0.5 * noise_f  # within the tolerance only thanks to f's rounding
+    J = np.array([[a0], [1.0]])
+    ev = lambda v: np.array([offset + K * float(v[0]) ** 3, float(v[0]) + float(v[0]) ** 3])  # noqa: E731
+    p = Probe(name="x", base=np.zeros(1), analytic=J, evaluate=ev, store=np.dtype(np.float64), eps_numeric=EPS64,
+              eps_analytic=EPS64, f0=ev(np.zeros(1)))
+    r = judge(p, np.array([1.0]), t, scale_of=_entry_scale, ref=np.abs(J).max(axis=1), rtol=rtol, atol=atol,
+              support=np.array([0]))
+    assert r.ok.all() and p.calls[0] == 4
+    assert r.c[0] == c0 and r.c[1] == pytest.approx(1.0 + (t / 4) ** 2, rel=1e-12)
+    assert r.rounded[0] and not r.rounded[1]
+    noise_j = NOISE_ULPS * EPS64 * a0 + SCALE_ULPS * EPS64 * a0
+    assert r.blur[0] == pytest.approx(noise_f / a0, rel=1e-9)
+    assert r.error[0] == pytest.approx(abs(a0 - c0) / (a0 + (noise_f + noise_j) / rtol), rel=1e-9)

@@ -484,3 +484,30 @@ def test_each_output_keeps_the_values_of_the_step_that_decided_it():
     noise_j = NOISE_ULPS * EPS64 * a0 + SCALE_ULPS * EPS64 * a0
     assert r.blur[0] == pytest.approx(noise_f / a0, rel=1e-9)
     assert r.error[0] == pytest.approx(abs(a0 - c0) / (a0 + (noise_f + noise_j) / rtol), rel=1e-9)
+
+
+@pytest.mark.parametrize("a_over_c4, atol_over_c4, via", [(-254.0, 128.0, "central difference"),
+                                                          (-4096.0, 2032.0, "richardson")])
+def test_past_the_third_step_the_comparisons_are_inclusive_too(a_over_c4, atol_over_c4, via):
+    """f = v**5 at 0, t = 1/4, exact (eps 0): c_k = 2**(-8 - 8k), Richardson -16 c_k. With rtol 1/2 and atol as
+    given, at the fifth step (k = 4) both |a - value| and |value - previous value| equal the tolerance exactly,
+    for the central difference or for Richardson: accepted there (10 evaluations), clean."""
+    c4 = 2.0**-40
+    p = _exact(lambda v: float(v[0]) ** 5, a_over_c4 * c4)
+    r = _judge1(p, t=0.25, rtol=0.5, atol=atol_over_c4 * c4, ref=c4)
+    assert r.ok[0] and not r.rounded[0] and not r.kink[0] and p.calls[0] == 10, (via, p.calls)
+
+
+def test_a_kink_found_over_the_first_three_steps_stays_one_when_another_output_needs_deeper_steps():
+    """Row 0, |v - s| + |v + s| with s = 2**-7: at 0 the slope 0 agrees and the one-sided slopes jump at the first
+    three steps (t = 1/4 to 1/64), not at the fourth (t < s): a kink all the same, decided over the first three.
+    Row 1 (v + v**5) is followed to the fifth step."""
+    s = 2.0**-7
+    ev = lambda v: np.array([abs(v[0] - s) + abs(v[0] + s), v[0] + v[0] ** 5])  # noqa: E731
+    J = np.array([[0.0], [1.0]])
+    p = Probe(name="x", base=np.zeros(1), analytic=J, evaluate=ev, store=np.dtype(np.float64), eps_numeric=EPS64,
+              eps_analytic=EPS64, f0=ev(np.zeros(1)))
+    r = judge(p, np.array([1.0]), 0.25, scale_of=_entry_scale, ref=np.ones(2), rtol=1e-9, atol=2.0**-30,
+              support=np.array([0]))
+    assert r.ok.all() and p.calls[0] == 10
+    assert list(r.kink) == [True, False]

@@ -511,3 +511,14 @@ def test_a_kink_found_over_the_first_three_steps_stays_one_when_another_output_n
               support=np.array([0]))
     assert r.ok.all() and p.calls[0] == 10
     assert list(r.kink) == [True, False]
+
+
+def test_a_value_that_converged_only_within_f_s_rounding_allowance_is_rounded():
+    """f = O + v + K v**5 at 0 (O = 1.8e7, t = 1/4, rtol 2**-10): at the fifth step the central difference agrees
+    with a = 1 within the tight tolerance, but it converged (1.2e-3 from the fourth step's) only thanks to the
+    allowance for f's rounding (4e-4 there); Richardson neither: accepted there, *rounded* (cannot tell)."""
+    K, O = 1.217e-3 * 2.0**32, 1.8e7
+    p = _probe(lambda v: O + float(v[0]) + K * float(v[0]) ** 5, [1.0], [0.0])
+    r = _judge1(p, t=0.25, rtol=2.0**-10, atol=0.0)
+    assert r.ok[0] and r.rounded[0] and not r.kink[0] and p.calls[0] == 10, p.calls
+    assert 1e-4 < r.blur[0] < 1e-3

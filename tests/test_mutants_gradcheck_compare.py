@@ -522,3 +522,15 @@ def test_a_value_that_converged_only_within_f_s_rounding_allowance_is_rounded():
     r = _judge1(p, t=0.25, rtol=2.0**-10, atol=0.0)
     assert r.ok[0] and r.rounded[0] and not r.kink[0] and p.calls[0] == 10, p.calls
     assert 1e-4 < r.blur[0] < 1e-3
+
+
+def test_smaller_steps_are_followed_only_while_their_noise_is_strictly_below_the_tolerance():
+    """f = v**5 at 0, exact (eps 0), atol 2**-30: the fourth step's value would agree, but with rtol 0 the noise
+    of a smaller step (0) is not *below* half of rtol * scale (0): the check stops after three steps and fails;
+    with rtol 2**-40 it goes on and accepts the converged value at the fifth step."""
+    p = _exact(lambda v: float(v[0]) ** 5, 0.0)
+    r = _judge1(p, t=0.25, rtol=0.0, atol=2.0**-30)
+    assert not r.ok[0] and p.calls[0] == 6
+    p = _exact(lambda v: float(v[0]) ** 5, 0.0)
+    r = _judge1(p, t=0.25, rtol=2.0**-40, atol=2.0**-30)
+    assert r.ok[0] and p.calls[0] == 10

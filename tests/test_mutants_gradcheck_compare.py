@@ -534,3 +534,16 @@ def test_smaller_steps_are_followed_only_while_their_noise_is_strictly_below_the
     p = _exact(lambda v: float(v[0]) ** 5, 0.0)
     r = _judge1(p, t=0.25, rtol=2.0**-40, atol=2.0**-30)
     assert r.ok[0] and p.calls[0] == 10
+
+
+def test_the_bracket_of_a_kink_includes_its_slack_exactly():
+    """Exact s|v| (eps 0, rtol 0): a slope exactly ``hi + slack`` or ``lo - slack`` (slack = atol + 0.05 jump,
+    computed as the check computes it) still passes as a kink; the next float beyond does not."""
+    s = 4 * A
+    jump = 2 * s
+    slack = A + 0.05 * jump
+    for edge, beyond in [(s + slack, np.inf), (-s - slack, -np.inf)]:
+        for a, ok in [(edge, True), (np.nextafter(edge, beyond), False)]:
+            p = _exact(lambda v: s * abs(float(v[0])), a)
+            r = _judge1(p, rtol=0.0, atol=A)
+            assert bool(r.ok[0]) == ok and bool(r.kink[0]) == ok, (edge, a)

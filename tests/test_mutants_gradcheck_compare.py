@@ -15,7 +15,7 @@ import pytest
 from course.gradcheck import gradcheck
 from course.gradcheck.compare import NOISE_ULPS, SCALE_ULPS, Probe, entry_index, judge, wrong_entry
 from course.gradcheck.directional import directional_scale
-from course.gradcheck.exhaustive import _entry_scale  # the scale of one entry, max(|a|, |c|), as exhaustive mode uses it
+from course.gradcheck.exhaustive import _entry_scale  # max(|a|, |c|): one entry's scale, as exhaustive mode uses it
 
 EPS64 = float(np.finfo(np.float64).eps)
 EPS32 = float(np.finfo(np.float32).eps)
@@ -197,7 +197,7 @@ def test_the_error_of_a_column_is_its_difference_over_the_tolerance_expressed_in
 
 def test_the_errors_reported_by_gradcheck_are_relative_errors():
     """A gradient 10 % too large: each wrong entry's error is the plain relative error ``|a - n| / max(|a|, |n|)``
-    = 0.1 / 1.1; max_error, relative to the tolerance's own scale (which adds the rounding allowances), a little less."""
+    = 0.1 / 1.1; max_error, relative to the tolerance's scale (which adds the rounding allowances), a little less."""
     x = np.array([0.5, -1.5, 2.0])
     r = gradcheck(lambda v: float(np.sum(v**2)), lambda v: 2.2 * v, x, mode="exhaustive", atol=0.0)
     chk = r.checks[0]
@@ -242,8 +242,8 @@ def test_richardson_removes_a_cubic_s_truncation_error_at_the_second_step():
 
 
 def test_gradcheck_of_a_cubic_near_zero_is_settled_by_richardson():
-    """Through the public API: the first step's truncation error (above rtol) is removed at the second step, for
-    the columns that need it only (2 n evaluations for all, 4 more for each column that disagreed, 1 for f(x))."""
+    """Through the public API: the first step's truncation error (above rtol) is removed at the second step
+    (2 n evaluations for all entries, 4 more for each entry that disagreed at the first step, 1 for f(x))."""
     x = np.array([2.0**-12, 2.0**-11, -2.0**-12])  # f ~ 1e-11: its rounding is far below the truncation error
     r = gradcheck(lambda v: float(np.sum(v**3)), lambda v: 3 * v**2, x, mode="exhaustive", atol=0.0)
     assert r and r.checks[0].verdict == "passed" and not r.checks[0].kinks
@@ -461,7 +461,7 @@ def test_past_the_third_step_richardson_counts_once_converged():
     assert r.ok[0] and not r.kink[0] and not r.rounded[0] and p.calls[0] == 10, p.calls
 
 
-# --------------------------------------------------------------------------- several outputs, decided at different steps
+# --------------------------------------------------------------------------- outputs decided at different steps
 
 def test_each_output_keeps_the_values_of_the_step_that_decided_it():
     """Two outputs of one column: row 0 (a huge offset; a pass at the first step thanks to f's rounding) keeps that

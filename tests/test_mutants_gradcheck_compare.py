@@ -338,7 +338,7 @@ def test_a_probe_counts_every_evaluation_once():
     seen = []
     p = _probe(lambda v: seen.append(np.array(v)) or float(np.sum(v)), [1.0, 1.0], [1.0, 2.0])
     assert p.calls == [0]
-    assert p(np.array([3.0, 4.0]))[0] == 7.0 and p.calls == [0 + 1]
+    assert p(np.array([3.0, 4.0]))[0] == 7.0 and p.calls == [1]
     at = p.at_entry()
     assert at(1, 5.0)[0] == 6.0 and at(0, -1.0)[0] == 1.0 and p.calls == [3]
     np.testing.assert_array_equal(p.base, [1.0, 2.0])

@@ -84,40 +84,52 @@ def handwritten(sizes, act, out_act, X, Y, loss, dtype, epochs=1):
 
 
 def _epoch(Ws, bs, X, Y, idx_all, act, out_act, loss):
-    T = X.shape[1]
     total = 0.0
-    L = len(Ws)
-    for s in range(0, T, BATCH):
+    for s in range(0, X.shape[1], BATCH):
         idx = idx_all[s:s + BATCH]
-        a, y = X[:, idx], Y[:, idx]
-        m = a.shape[1]
-        acts, zs = [a], []
-        for l in range(L):
-            z = Ws[l] @ a + bs[l]
-            zs.append(z)
-            if l < L - 1:
-                a = np.maximum(z, 0) if act == "relu" else np.tanh(z)
-            else:
-                a = 1 / (1 + np.exp(-z)) if out_act == "sigmoid" else z
-            acts.append(a)
-        if loss is softmax_cross_entropy:
-            e = np.exp(a - a.max(axis=0, keepdims=True))
-            p = e / e.sum(axis=0, keepdims=True)
-            total += -float(np.sum(y * np.log(p))) / m * m
-            dz = (p - y) / m
-        else:
-            diff = a - y
-            total += 0.5 * float(np.sum(diff**2))
-            dz = diff / m * (a * (1 - a))
-        for l in reversed(range(L)):
-            dW = dz @ acts[l].T
-            db = dz.sum(axis=1, keepdims=True)
-            if l > 0:
-                da = Ws[l].T @ dz
-                dz = da * (zs[l - 1] > 0) if act == "relu" else da * (1 - acts[l] ** 2)
-            Ws[l] -= LR * dW
-            bs[l] -= LR * db
+        acts, zs = loop_forward(Ws, bs, X[:, idx], act, out_act)
+        C, dz = loop_loss(acts[-1], Y[:, idx], loss)
+        total += C
+        loop_backward_update(Ws, bs, acts, zs, dz, act)
     return total
+
+
+def loop_forward(Ws, bs, a, act, out_act):
+    """The hand-written forward pass of one batch: ``(activations a^0..a^L, pre-activations z^1..z^L)``."""
+    L = len(Ws)
+    acts, zs = [a], []
+    for l in range(L):
+        z = Ws[l] @ a + bs[l]
+        zs.append(z)
+        if l < L - 1:
+            a = np.maximum(z, 0) if act == "relu" else np.tanh(z)
+        else:
+            a = 1 / (1 + np.exp(-z)) if out_act == "sigmoid" else z
+        acts.append(a)
+    return acts, zs
+
+
+def loop_loss(a, y, loss):
+    """The batch's summed loss and ``dz`` of the last layer (``y`` one-hot for cross-entropy)."""
+    m = a.shape[1]
+    if loss is softmax_cross_entropy:
+        e = np.exp(a - a.max(axis=0, keepdims=True))
+        p = e / e.sum(axis=0, keepdims=True)
+        return -float(np.sum(y * np.log(p))) / m * m, (p - y) / m
+    diff = a - y
+    return 0.5 * float(np.sum(diff**2)), diff / m * (a * (1 - a))
+
+
+def loop_backward_update(Ws, bs, acts, zs, dz, act):
+    """The hand-written backward pass, each layer's ``W -= lr dW`` and ``b -= lr db`` as soon as it has them."""
+    for l in reversed(range(len(Ws))):
+        dW = dz @ acts[l].T
+        db = dz.sum(axis=1, keepdims=True)
+        if l > 0:
+            da = Ws[l].T @ dz
+            dz = da * (zs[l - 1] > 0) if act == "relu" else da * (1 - acts[l] ** 2)
+        Ws[l] -= LR * dW
+        bs[l] -= LR * db
 
 
 def pytorch(torch, sizes, act, out_act, X, Y, loss, dtype, epochs=1):

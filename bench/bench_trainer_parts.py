@@ -23,13 +23,13 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+from bench_trainer import BATCH, LR, loop_backward_update, loop_forward, loop_loss  # noqa: E402
 from environment import blas_line  # noqa: E402
 
 from course.reference.fast_steps import fast_steps, packed_steps  # noqa: E402
 from course.reference.losses import mse_loss, softmax_cross_entropy  # noqa: E402
 from course.reference.mlp import MLP  # noqa: E402
 
-BATCH, LR = 128, 0.05
 OURS = ("forward", "loss", "backward", "update", "gradient sum")
 LOOP = ("loop forward", "loop loss", "loop backward + update")
 
@@ -59,7 +59,7 @@ def main() -> None:
     sums = np.zeros_like(theta)
     Ws = [layer.W.copy() for layer in net.layers[::2]]
     bs = [layer.b.copy() for layer in net.layers[::2]]
-    L, clock = len(Ws), time.perf_counter
+    clock = time.perf_counter
     times: dict[str, list[float]] = {k: [] for k in OURS + LOOP}
     n_batches = T // BATCH
     for p in range(args.passes):
@@ -81,36 +81,11 @@ def main() -> None:
             for key, dt in zip(OURS, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)):
                 acc[key] += dt
             t0 = clock()  # the hand-written loop of bench_trainer.py, on the same batch
-            a, yb = X[:, b], Y[:, b]
-            m = a.shape[1]
-            acts, zs = [a], []
-            for l in range(L):
-                z = Ws[l] @ a + bs[l]
-                zs.append(z)
-                if l < L - 1:
-                    a = np.maximum(z, 0) if act == "relu" else np.tanh(z)
-                else:
-                    a = 1 / (1 + np.exp(-z)) if out_act == "sigmoid" else z
-                acts.append(a)
+            acts, zs = loop_forward(Ws, bs, X[:, b], act, out_act)
             t1 = clock()
-            if loss_fn is softmax_cross_entropy:
-                e = np.exp(a - a.max(axis=0, keepdims=True))
-                pr = e / e.sum(axis=0, keepdims=True)
-                _ = -float(np.sum(yb * np.log(pr)))
-                dz = (pr - yb) / m
-            else:
-                diff = a - yb
-                _ = 0.5 * float(np.sum(diff**2))
-                dz = diff / m * (a * (1 - a))
+            _, dz = loop_loss(acts[-1], Y[:, b], loss_fn)
             t2 = clock()
-            for l in reversed(range(L)):
-                dW = dz @ acts[l].T
-                db = dz.sum(axis=1, keepdims=True)
-                if l > 0:
-                    da = Ws[l].T @ dz
-                    dz = da * (zs[l - 1] > 0) if act == "relu" else da * (1 - acts[l] ** 2)
-                Ws[l] -= LR * dW
-                bs[l] -= LR * db
+            loop_backward_update(Ws, bs, acts, zs, dz, act)
             t3 = clock()
             for key, dt in zip(LOOP, (t1 - t0, t2 - t1, t3 - t2)):
                 acc[key] += dt

@@ -84,12 +84,7 @@ def packed_steps(model: Any, params: dict[str, np.ndarray]) -> tuple[Callable, n
     steps = _backward_steps(model, out)
     if steps is None:
         return None
-
-    def backward(d: np.ndarray) -> None:
-        for step in steps:
-            d = step(d)
-        model._has_gradients = True
-    return backward, theta, grad
+    return _running(model, steps), theta, grad
 
 
 def _reference_linears(model: Any, params: dict[str, np.ndarray]) -> list[Linear] | None:
@@ -132,8 +127,11 @@ def unchecked_steps(model: Any, method: str) -> Callable:
             model._out_shape = a.shape
             return a
         return forward
-    steps = _backward_steps(model, {})
+    return _running(model, _backward_steps(model, {}))
 
+
+def _running(model: MLP, steps: list[Callable]) -> Callable[[np.ndarray], None]:
+    """The backward pass that runs ``steps`` (last layer first) and marks the model's gradients as set."""
     def backward(d: np.ndarray) -> None:
         for step in steps:
             d = step(d)

@@ -3,7 +3,7 @@
 Where ``bench_trainer.py`` times whole epochs, this times each part of a batch (forward, loss,
 backward, update, the epoch's gradient sum that ``History.grad_norms`` reports) for the
 reference trainer's inner steps and the hand-written numpy loop of ``bench_trainer.py``, batch
-by batch, interleaved (the same batch for both, one after the other), to tell where a
+by batch, interleaved (the same batch for both, one after the other, each first in turn), to tell where a
 difference between the two comes from. Figures are medians over the passes, in microseconds
 per batch.
 
@@ -62,33 +62,41 @@ def main() -> None:
     clock = time.perf_counter
     times: dict[str, list[float]] = {k: [] for k in OURS + LOOP}
     n_batches = T // BATCH
+    def ours_step(b, acc):
+        nonlocal theta, sums
+        t0 = clock()
+        Y_hat = forward(X[:, b])
+        t1 = clock()
+        C, d = loss(Y_hat, Yt[..., b])
+        t2 = clock()
+        backward(d)
+        t3 = clock()
+        theta -= LR * grad
+        t4 = clock()
+        sums += grad
+        t5 = clock()
+        for key, dt in zip(OURS, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)):
+            acc[key] += dt
+
+    def loop_step(b, acc):  # the hand-written loop of bench_trainer.py
+        t0 = clock()
+        acts, zs = loop_forward(Ws, bs, X[:, b], act, out_act)
+        t1 = clock()
+        _, dz = loop_loss(acts[-1], Y[:, b], loss_fn)
+        t2 = clock()
+        loop_backward_update(Ws, bs, acts, zs, dz, act)
+        t3 = clock()
+        for key, dt in zip(LOOP, (t1 - t0, t2 - t1, t3 - t2)):
+            acc[key] += dt
+
     for p in range(args.passes):
         order = np.random.default_rng(p).permutation(T)
         acc = dict.fromkeys(times, 0.0)
-        for s in range(0, n_batches * BATCH, BATCH):
+        for i, s in enumerate(range(0, n_batches * BATCH, BATCH)):
             b = order[s:s + BATCH]
-            t0 = clock()
-            Y_hat = forward(X[:, b])
-            t1 = clock()
-            C, d = loss(Y_hat, Yt[..., b])
-            t2 = clock()
-            backward(d)
-            t3 = clock()
-            theta -= LR * grad
-            t4 = clock()
-            sums += grad
-            t5 = clock()
-            for key, dt in zip(OURS, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)):
-                acc[key] += dt
-            t0 = clock()  # the hand-written loop of bench_trainer.py, on the same batch
-            acts, zs = loop_forward(Ws, bs, X[:, b], act, out_act)
-            t1 = clock()
-            _, dz = loop_loss(acts[-1], Y[:, b], loss_fn)
-            t2 = clock()
-            loop_backward_update(Ws, bs, acts, zs, dz, act)
-            t3 = clock()
-            for key, dt in zip(LOOP, (t1 - t0, t2 - t1, t3 - t2)):
-                acc[key] += dt
+            # the same batch for both, each first in turn (the second finds the batch's inputs in cache)
+            for step in ((ours_step, loop_step) if i % 2 == 0 else (loop_step, ours_step)):
+                step(b, acc)
         for key in times:
             times[key].append(acc[key] / n_batches)
     print(f"{args.problem} {args.dtype}, batch {BATCH}, {n_batches} batches x {args.passes} passes; "

@@ -240,3 +240,29 @@ def test_a_size_1_array_output_counts_as_a_scalar_without_warnings():
         g = numerical_gradient(lambda a: np.array([np.sum(a**2)]), np.array([1.0, 2.0]))
         assert numerical_derivative(lambda t: np.array([[t * t]]), 3.0) == pytest.approx(6.0, rel=1e-8)
     np.testing.assert_allclose(g, [2.0, 4.0], rtol=1e-8)
+
+
+# ---- the run of 2 Dec 2026, 21:58 UTC ----
+
+def test_a_scalar_x_changed_in_place_is_named_without_an_entry_index():
+    """For a 0-d x there is no entry to point at: the message says the input was modified, and
+    nothing about an entry ``()``."""
+    def bump(a):
+        a += 1.0
+        return float(a)
+
+    with pytest.raises(InputModifiedError, match=r"^f: modified its input x in place; a function being"):
+        call_checked(bump, np.array(2.0))
+
+
+def test_a_ragged_x_is_refused_naming_its_type():
+    """``[[1, 2], [3]]`` cannot become an array: the TypeError names what was given (a list)."""
+    with pytest.raises(TypeError, match=r"^x: expected a real number or numeric array, got list$"):
+        as_point([[1.0, 2.0], [3.0]], "x")
+
+
+def test_a_ragged_output_is_refused_as_a_type_error_naming_its_type():
+    """An f returning ``[[1, 2], [3]]`` (numpy cannot make an array of it) gets the same TypeError
+    as any non-numeric output, naming the type and where f was evaluated."""
+    with pytest.raises(TypeError, match=r"^f: expected it to return a number or numeric array, got list at x$"):
+        as_output([[1.0, 2.0], [3.0]], "f", "x")

@@ -107,7 +107,7 @@ def fast_path(forward: Callable, p: np.ndarray, original: np.ndarray, x: np.ndar
 
 def screen_jointly(tensors: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]], forward: Callable,
                    x: np.ndarray, g: np.ndarray, out: np.ndarray, *, rng: np.random.Generator, rtol: float,
-                   atol: float) -> list[TensorCheck] | None:
+                   atol: float, fname: str = "forward") -> list[TensorCheck] | None:
     """Passed checks for every ``(name, live parameter, its saved values, analytic gradient)`` if one
     joint direction agrees.
 
@@ -115,7 +115,8 @@ def screen_jointly(tensors: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]
     magnitudes within a factor 2, so every entry of every tensor weighs in): ``2`` evaluations
     of ``forward`` instead of ``2`` per tensor. The tolerance is relative to the norm of the whole
     gradient (see :mod:`course.gradcheck.directional`), so a single wrong entry is still seen.
-    ``None`` (check each tensor on its own) if the direction disagrees or met a kink.
+    ``None`` (check each tensor on its own) if the direction disagrees or met a kink. ``fname``
+    names ``forward`` in errors.
     """
     params = [p for _, p, _, _ in tensors]
     saved = [s for _, _, s, _ in tensors]
@@ -125,7 +126,7 @@ def screen_jointly(tensors: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]
         for p, lo, hi in zip(params, sizes[:-1], sizes[1:]):
             p[...] = values[lo:hi].reshape(p.shape)
         try:
-            y = as_output(forward(x), "forward", "perturbed parameters")
+            y = as_output(forward(x), fname, "perturbed parameters")
         finally:
             for p, s in zip(params, saved):
                 p[...] = s
@@ -160,7 +161,8 @@ def check_tensors(tensors: list, *, grads_keys: set, mode: str, rng: np.random.G
     mode = auto_mode(mode, sum(int(np.size(t[1])) for t in tensors))
     screened = {}
     if mode == "auto-large" and joint is not None:
-        screened = screen(tensors, joint, grads_keys=grads_keys, rng=rng, rtol=rtol, atol=atol)
+        screened = screen(tensors, joint, grads_keys=grads_keys, rng=rng, rtol=rtol, atol=atol,
+                          fname=f"{owner}.forward")
     for name, values, store, raw, phi, y_raw, *fast in tensors:
         if name in screened:
             checks.append(screened[name])
@@ -195,8 +197,10 @@ def check_tensors(tensors: list, *, grads_keys: set, mode: str, rng: np.random.G
 
 
 def screen(tensors: list, joint: tuple, *, grads_keys: set, rng: np.random.Generator, rtol: float | None,
-            atol: float) -> dict[str, TensorCheck]:
-    """The parameters' checks if they pass together along one direction (float64 only), else ``{}``."""
+            atol: float, fname: str) -> dict[str, TensorCheck]:
+    """The parameters' checks if they pass together along one direction (float64 only), else ``{}``.
+
+    ``fname`` names the forward in errors (``"layer.forward"``)."""
     forward, x, g, out, saved = joint
     params = []
     for name, values, store, raw, *_ in tensors:
@@ -211,6 +215,6 @@ def screen(tensors: list, joint: tuple, *, grads_keys: set, rng: np.random.Gener
     if not params or np.asarray(out).dtype != np.float64:
         return {}
     checks = screen_jointly(params, forward, x, g, out, rng=rng, rtol=1e-6 if rtol is None else float(rtol),
-                            atol=atol)
+                            atol=atol, fname=fname)
     return {} if checks is None else {c.name: c for c in checks}
 

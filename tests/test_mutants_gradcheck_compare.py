@@ -547,3 +547,36 @@ def test_the_bracket_of_a_kink_includes_its_slack_exactly():
             p = _exact(lambda v: s * abs(float(v[0])), a)
             r = _judge1(p, rtol=0.0, atol=A)
             assert bool(r.ok[0]) == ok and bool(r.kink[0]) == ok, (edge, a)
+
+
+# ---- the run of 2 Dec 2026, 21:35 UTC: how deep the steps go ----
+
+def _levels_used(offset: float) -> int:
+    """How many step sizes ``gradcheck`` tries on ``offset + sin(x / 1e-6)`` at x = 1.3e-6 with the
+    wrong derivative 0: the steps shrink by 4 per level while the column disagrees."""
+    x0 = np.array([1.3e-6])
+    steps = set()
+
+    def f(x):
+        steps.add(float(abs(x[0] - x0[0])))
+        return offset + float(np.sin(x[0] / 1e-6))
+
+    result = gradcheck(f, lambda x: np.array([0.0]), x0, mode="exhaustive")
+    assert not result.passed
+    return len([t for t in steps if t > 0])
+
+
+def test_a_column_that_never_agrees_is_followed_down_to_the_twelfth_step_and_no_further():
+    """The descent stops after ``_MAX_LEVELS`` = 12 step sizes, t0 / 4**0 ... t0 / 4**11."""
+    from course.gradcheck.compare import _MAX_LEVELS
+
+    assert _MAX_LEVELS == 12
+    assert _levels_used(0.0) == 12
+
+
+@pytest.mark.parametrize("offset, levels", [(1e2, 10), (1e3, 8), (1e4, 6), (1e5, 5), (1e6, 3)])
+def test_smaller_steps_are_taken_only_while_their_rounding_noise_stays_below_half_the_tolerance(offset, levels):
+    """The larger |f|, the larger the rounding noise ``~ eps |f| / t`` of a step ``t``: the descent
+    stops as soon as the next step's noise (4 times this one's) would exceed half of ``rtol * scale``.
+    The depths are those of that rule for this f (each decade of |f| costs about 1.7 levels, log_4 10)."""
+    assert _levels_used(offset) == levels

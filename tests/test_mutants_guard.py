@@ -296,3 +296,21 @@ def test_keyword_arguments_are_deep_copied_too_and_stderr_is_captured():
     np.testing.assert_array_equal(w, np.zeros(2))
     assert g.notes() == ["Your function printed 1 line (not shown here; it starts: 'to stderr'). "
                          "Remove debugging prints when you are done."]
+
+
+class _OddCallable:
+    """A learner's callable object whose attribute lookups raise (KeyError, not AttributeError)."""
+
+    def __getattr__(self, name):
+        raise KeyError(name)
+
+    def __call__(self, x):
+        return 2 * x
+
+
+def test_a_callable_whose_attributes_raise_is_still_guarded():
+    # inspect.signature looks up __wrapped__ and raised KeyError out of Guard(analytic=True).
+    out = Guard(_OddCallable(), analytic=True, time_limit=5.0).call((np.array([1.0, 2.0]),))
+    assert out.error is None
+    np.testing.assert_array_equal(out.value, [2.0, 4.0])
+

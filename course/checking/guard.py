@@ -220,10 +220,14 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
 
 
 def _parameter_names(fn: Callable[..., Any]) -> tuple[str, ...]:
-    """``fn``'s positional parameter names, for messages (() when they cannot be read)."""
+    """``fn``'s positional parameter names, for messages (() when they cannot be read).
+
+    Any exception counts as "cannot be read": ``inspect.signature`` looks up attributes such as
+    ``__wrapped__`` on ``fn``, and a learner's callable object may raise anything from them.
+    """
     try:
         params = inspect.signature(fn).parameters.values()
-    except (TypeError, ValueError):
+    except Exception:  # noqa: BLE001 - learner objects may raise anything here
         return ()
     return tuple(p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
 

@@ -60,15 +60,38 @@ def as_elementwise(check: TensorCheck, derivative: np.ndarray, *, rtol: float, a
     if out.numeric is not None:
         out.diagnosis = name_cause(out, derivative, batch_size=batch_size, rtol=rtol, atol=atol, what=_WHAT)
     elif out.entries:
-        key, text = entries_pattern(out.entries, atol, batch_size)
-        found = f"at the {len(out.entries)} wrong entries found ({listed(out.entries)}; there may be more)"
-        out.diagnosis = Diagnosis(key or "unknown", (f"{found[:1].upper() + found[1:]}, {_WHAT} is {text}." if key
-                                                     else f"{_WHAT[:1].upper() + _WHAT[1:]} is wrong {found}; "
-                                                          f"no pattern recognised."))
+        out.diagnosis = _found_cause(out, atol, batch_size)
     else:
-        out.diagnosis = Diagnosis("unknown", f"{_WHAT[:1].upper() + _WHAT[1:]} disagrees along random directions; "
+        out.diagnosis = Diagnosis("unknown", f"{_capital(_WHAT)} disagrees along random directions; "
                                              f"no pattern recognised.")
     return out
+
+
+def _found_cause(check: TensorCheck, atol: float, batch_size: int | None) -> Diagnosis:
+    """The cause read on the wrong entries that bisection found (directional mode).
+
+    Where the search was complete (``check.complete``: bisection searched every entry), the entries
+    found are all the wrong ones, and the cause says so; otherwise there may be more.
+    """
+    entries = check.entries
+    key, text = entries_pattern(entries, atol, batch_size)
+    one = len(entries) == 1
+    word, names = ("entry" if one else "entries"), listed(entries)
+    if check.complete:
+        if key == "sign":
+            return Diagnosis("sign", f"{_capital(_WHAT)} has the wrong sign at {word} {names} and is correct "
+                                     f"elsewhere (bisection searched every entry): look for a stray minus in the "
+                                     f"code that computes {'it' if one else 'them'}.")
+        there = f"; there {'it is' if one else 'they are'} {text}" if key else "; no pattern recognised"
+        return Diagnosis(key or "entries", f"Only {word} {names} of {_WHAT} {'is' if one else 'are'} wrong "
+                                           f"(bisection searched every entry){there}.")
+    found = f"at the {len(entries)} wrong {word} found ({names}; there may be more)"
+    return Diagnosis(key or "unknown", f"{_capital(found)}, {_WHAT} is {text}." if key
+                     else f"{_capital(_WHAT)} is wrong {found}; no pattern recognised.")
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _fmt(idx: tuple[int, ...]) -> str:

@@ -143,7 +143,10 @@ def gradcheck(
         check = as_elementwise(check, derivative, rtol=rtol, atol=atol, batch_size=batch_size)
     if not check.passed and check.mode != "not run" and eps_num == eps_of(np.float64):
         flat = check.entries and all(e.numeric == 0.0 for e in check.entries)
-        if flat or check.max_error < 0.05:
+        # float32 rounding inside f shows as small errors; in directional mode max_error is the
+        # error along a direction, diluted over the tensor, so the entries found weigh in too
+        worst = max([check.max_error] + [e.error for e in check.entries])
+        if flat or worst < 0.05:
             why = ("the numerical derivative is exactly 0 at the wrong entries: f did not change at all for "
                    "a step of ~6e-6, as when f rounds to float32 inside. " if flat else "")
             result.notes.append(f"{why}f's values are float64 and not all float32 numbers, so float32 arithmetic "

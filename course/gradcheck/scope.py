@@ -122,7 +122,9 @@ def entries_pattern(entries: list[Entry], atol: float, batch_size: int | None) -
         amount = offset_amount(a - n, batch_size, 1e-6 * scale)
         if amount is not None:
             return "offset", f"off by exactly {amount} ({OFFSET_HINT})"
-        if np.all(np.isfinite(ratio)) and np.allclose(ratio, ratio[0], rtol=1e-3):
+        # a common factor, told apart from 1 (entries off by a few 1e-4 each are no "1 times")
+        if (np.all(np.isfinite(ratio)) and np.allclose(ratio, ratio[0], rtol=1e-3)
+                and not np.isclose(ratio[0], 1.0, rtol=1e-2)):
             return "factor", f"{ratio[0]:.4g} times the numerical value"
     return "", ""
 

@@ -314,3 +314,121 @@ def test_a_callable_whose_attributes_raise_is_still_guarded():
     assert out.error is None
     np.testing.assert_array_equal(out.value, [2.0, 4.0])
 
+
+
+# ---------------------------------------------------------------- the printed-output sink
+def test_the_sink_counts_every_character_and_keeps_exactly_the_first_2000_over_several_writes():
+    def chatty():
+        print("a" * 1500, end="")
+        print("b" * 1000, end="")
+        print("c" * 10, end="")
+
+    g = Guard(chatty)
+    g.call(())
+    assert g.printed.chars == 2510
+    assert g.printed.head == "a" * 1500 + "b" * 500
+    assert g.printed.lines == 0
+
+
+# ---------------------------------------------------------------- the shortcut detector
+def _tanh_near(x):
+    return np.tanh(x)
+
+
+def _central(zz, *rest, step=1e-5):
+    return (_tanh_near(zz + step) - _tanh_near(zz - step)) / (2 * step)
+
+
+_Z = np.array([0.3, 0.7, 1.1])
+
+
+def test_an_analytic_guard_sees_a_numeric_derivative_and_names_the_parameter():
+    g = Guard(_central, analytic=True)
+    assert g.shortcut is None
+    out = g.call((_Z,))  # watch defaults to True
+    assert out.error is None
+    np.testing.assert_allclose(out.value, 1 - np.tanh(_Z) ** 2, rtol=1e-6)
+    assert g.shortcut == ("evaluates _tanh_near at points next to zz (steps of 1e-05): "
+                          "that is differentiating numerically")
+
+
+def test_watch_false_leaves_the_detector_out_of_the_call():
+    g = Guard(_central, analytic=True)
+    out = g.call((_Z,), watch=False)
+    np.testing.assert_allclose(out.value, 1 - np.tanh(_Z) ** 2, rtol=1e-6)
+    assert g.shortcut is None
+    g.call((_Z,), watch=True)
+    assert g.shortcut is not None and "next to zz" in g.shortcut
+
+
+def test_a_guard_that_is_not_analytic_has_no_shortcut():
+    g = Guard(_central)
+    g.call((_Z,))
+    assert g.shortcut is None
+
+
+def test_a_numpy_function_held_in_a_closure_is_watched_too():
+    def make():
+        t = np.tanh  # bound in a closure cell, called as a C function: the profiler cannot see it
+        h = 1e-5
+
+        def deriv(z):
+            return (t(z + h) - t(z - h)) / (2 * h)
+
+        return deriv
+
+    g = Guard(make(), analytic=True)
+    g.call((_Z,))
+    assert g.shortcut == "evaluates np.tanh at points next to z (steps of 1e-05): that is differentiating numerically"
+
+
+def test_a_non_analytic_guard_does_not_inspect_the_learners_callable():
+    looked_up = []
+
+    class Learner:
+        def __getattr__(self, name):  # learner code: must not run outside a guarded call
+            looked_up.append(name)
+            raise AttributeError(name)
+
+        def __call__(self, x):
+            return x + 1
+
+    g = Guard(Learner())
+    assert looked_up == []
+    assert g.call((1,)).value == 2
+    assert looked_up == []
+
+
+# ---------------------------------------------------------------- the profiler
+def test_a_forbidden_call_is_caught_when_it_starts_even_if_the_profiler_is_then_switched_off():
+    def switch_off():
+        sys.setprofile(None)
+
+    def helper():
+        switch_off()  # its own return is never seen by the guard's profiler
+        return 1
+
+    def cheat():
+        return helper() + 1
+
+    g = Guard(cheat, forbidden=(helper,))
+    assert g.call(()).value == 2
+    assert g.forbidden_called == f"{helper.__module__}.{helper.__qualname__}"
+
+
+# ---------------------------------------------------------------- describing an error
+def test_a_frame_in_a_site_packages_library_is_skipped_in_favour_of_the_learners_line(tmp_path):
+    import importlib.util
+
+    lib = tmp_path / "site-packages"
+    lib.mkdir()
+    (lib / "fancylib_for_guard_test.py").write_text("def explode():\n    raise ValueError('deep')\n")
+    spec = importlib.util.spec_from_file_location("fancylib_for_guard_test", lib / "fancylib_for_guard_test.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+
+    def learner():
+        return mod.explode()
+
+    msg = Guard(learner).call(()).message
+    assert msg.startswith("raised ValueError: deep (line ") and msg.endswith(" of learner)")

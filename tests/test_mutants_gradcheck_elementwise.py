@@ -239,3 +239,29 @@ def test_the_fields_of_the_jacobian_check_are_carried_over():
     out = as_elementwise(_unlocalised(localised=True, complete=True, cannot_tell=False, blur=0.25),
                          np.ones((2, 3)), rtol=1e-6, atol=1e-9, batch_size=None)
     assert (out.localised, out.complete, out.blur, out.note) == (True, True, 0.25, "")
+
+
+def test_the_words_of_a_complete_search_agree_with_the_number_of_entries():
+    x = _x((10, 15))
+
+    def zero_at_one(v):
+        d = _dtanh(v)
+        d[3, 4] = 0.0
+        return d
+
+    c = gradcheck(np.tanh, zero_at_one, x).checks[0]
+    assert c.complete and c.diagnosis.name == "zeros"
+    assert c.diagnosis.message == ("Only entry [3, 4] of the derivative df(x) is wrong (bisection searched every "
+                                   "entry); there it is 0 where the numerical value is not.")
+
+    def two_sign_flips(v):
+        d = _dtanh(v)
+        d[1, 2] *= -1.0
+        d[6, 9] *= -1.0
+        return d
+
+    c = gradcheck(np.tanh, two_sign_flips, x).checks[0]
+    assert c.complete and c.diagnosis.name == "sign"
+    assert c.diagnosis.message == (
+        "The derivative df(x) has the wrong sign at entries [1, 2], [6, 9] and is correct elsewhere (bisection "
+        "searched every entry): look for a stray minus in the code that computes them.")

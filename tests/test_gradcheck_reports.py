@@ -329,3 +329,42 @@ def test_float32_work_that_cannot_be_detected_is_said_so_in_the_report():
     f = lambda v: float(np.sum(np.tanh(v.astype(np.float32)) ** 2)) * 1.0000001  # noqa: E731  float32 inside
     r = gradcheck(f, lambda v: 2 * np.tanh(v) * (1 - np.tanh(v) ** 2) * 1.0000001, x)
     assert not r and any("could not be detected" in n for n in r.notes)
+
+
+# ----------------------------------------------------------------------------
+# A Jacobian checked along directions: a cause on the columns bisection found, and only there
+# ----------------------------------------------------------------------------
+
+def _jacobian_case(bad):
+    """f(x) = A tanh(x), x of 400 entries (directional), ``bad(J)`` the analytic Jacobian returned."""
+    A = np.random.default_rng(0).normal(size=(300, 400))
+    x = np.random.default_rng(1).normal(size=400)
+    return gradcheck(lambda v: A @ np.tanh(v), lambda v: bad(A * (1 - np.tanh(v) ** 2)), x).checks[0]
+
+
+def test_a_wrong_jacobian_column_found_along_directions_is_named_with_its_pattern():
+    check = _jacobian_case(lambda J: J * (1 + (np.arange(400) == 7)))
+    assert (check.mode, check.passed, check.diagnosis.name) == ("directional", False, "factor")
+    assert check.diagnosis.message == (
+        "In column 7 of the Jacobian of f w.r.t. x (the inputs bisection found, each re-checked for every "
+        "output), 300 of 300 entries are wrong: there the Jacobian is 2 times the numerical value (bisection "
+        "searched every input, so the other columns agree in a random combination of the outputs).")
+
+
+def test_a_single_wrong_jacobian_entry_is_listed_and_no_pattern_is_guessed():
+    wrong = np.zeros((300, 400), dtype=bool)
+    wrong[5, 9] = True
+    check = _jacobian_case(lambda J: J * (1 + wrong))
+    assert check.diagnosis.name == "entries"
+    assert check.diagnosis.message.startswith(
+        "In column 9 of the Jacobian of f w.r.t. x (the inputs bisection found, each re-checked for every "
+        "output), 1 of 300 entries is wrong ([5, 9]); no pattern recognised (bisection searched every input")
+
+
+def test_when_bisection_stops_the_jacobian_cause_says_other_columns_may_be_wrong():
+    check = _jacobian_case(lambda J: -J)
+    assert check.diagnosis.name == "sign"
+    assert check.diagnosis.message == (
+        "In columns 0, 1, 2, 3, 4 of the Jacobian of f w.r.t. x (the inputs bisection found, each re-checked "
+        "for every output), 1500 of 1500 entries are wrong: there the Jacobian is the opposite sign (bisection "
+        "stopped, so other columns may be wrong too).")

@@ -11,11 +11,13 @@ from numpy.typing import ArrayLike
 
 from course.gradcheck.directional import check_directional, random_direction
 from course.gradcheck.compare import Probe, TensorCheck
+from course.gradcheck.diagnosis import Diagnosis
 from course.gradcheck.exhaustive import check_columns
 from course.gradcheck.prepare import as_analytic, check_options, choose_rtol, computes_in_float32, eps_of
 from course.gradcheck.elementwise import as_elementwise
 from course.gradcheck.run import DIRECTIONS, MAX_ENTRIES, finish, not_run, run, use_directional
 from course.gradcheck.report import GradcheckError, GradcheckResult
+from course.gradcheck.scope import entries_pattern, listed
 from course.gradcheck.numeric import InputModifiedError, as_point, call_checked, as_output
 from course.validation import check_callable
 
@@ -180,9 +182,35 @@ def _directional_jacobian(probe: Probe, rng: np.random.Generator, rtol: float, a
     if not check.passed and check.entries:
         cols = [int(np.ravel_multi_index(e.index, probe.base.shape)) if e.index else 0 for e in check.entries]
         before = probe.calls[0]
-        check.entries = check_columns(probe, cols, rtol=rtol, atol=atol)[:MAX_ENTRIES]
+        found = check_columns(probe, cols, rtol=rtol, atol=atol)
+        check.entries = found[:MAX_ENTRIES]
         check.evaluations += probe.calls[0] - before
+        check.diagnosis = _jacobian_cause(check, sorted(set(cols)), found, probe.analytic.shape[0], atol)
+    elif not check.passed:
+        check.diagnosis = Diagnosis("unknown", f"The Jacobian of f w.r.t. {check.name} disagrees along random "
+                                               f"directions, but bisection could not localise the error (it is "
+                                               f"spread thinly over many inputs); no pattern recognised.")
     return check
+
+
+def _jacobian_cause(check: TensorCheck, cols: list[int], found: list, n_out: int, atol: float) -> Diagnosis:
+    """What a failed directional Jacobian check establishes about the columns ``cols`` that bisection found
+    and that were re-checked for every output (``found``: all their wrong entries); nothing is said of the
+    other columns beyond what the random combinations showed."""
+    which = f"column{'s' if len(cols) > 1 else ''} {', '.join(map(str, cols))}"
+    where = f"{which} of the Jacobian of f w.r.t. {check.name}"
+    if not found:
+        return Diagnosis("unknown", f"Bisection pointed at {where}, but every entry there agrees when checked "
+                                    f"one by one; no pattern recognised.")
+    key, on_found = entries_pattern(found, atol, None)
+    total = len(cols) * n_out
+    text = (f"In {where} (the inputs bisection found, each re-checked for every output), {len(found)} of "
+            f"{total} entries {'is' if len(found) == 1 else 'are'} wrong"
+            + (f" ({listed(found)})" if len(found) <= MAX_ENTRIES else ""))
+    text += f": there the Jacobian is {on_found}" if on_found else "; no pattern recognised"
+    rest = ("bisection searched every input, so the other columns agree in a random combination of the "
+            "outputs" if check.complete else "bisection stopped, so other columns may be wrong too")
+    return Diagnosis(key or "entries", f"{text} ({rest}).")
 
 
 def _value_scale(y0: np.ndarray, x: np.ndarray, scalar: bool) -> np.ndarray:

@@ -103,7 +103,7 @@ def gradcheck(
     elementwise = not scalar and _is_elementwise_derivative(raw, y_raw, x64)
     if elementwise:
         if x64.size > MAX_ELEMENTWISE:
-            return finish(result, [not_run(name, shape, "size", (
+            return finish(result, [not_run(name, x64.shape, "size", (
                 f"df returned the elementwise derivative of an f with {x64.size} entries; its diagonal "
                 f"Jacobian is checked entry by entry, so use an x of at most {MAX_ELEMENTWISE} entries"))],
                 raise_on_fail)
@@ -139,8 +139,8 @@ def gradcheck(
             check.shape = shape
         else:
             check = _directional_jacobian(probe, rng, rtol, atol)
-    except InputModifiedError as exc:
-        check = not_run(name, shape, "mutation", str(exc))
+    except InputModifiedError as exc:  # an elementwise derivative is reported in x's own shape
+        check = not_run(name, x64.shape if elementwise else shape, "mutation", str(exc))
     if elementwise and check.mode != "not run":
         check = as_elementwise(check, derivative, rtol=rtol, atol=atol, batch_size=batch_size)
     if not check.passed and check.mode != "not run" and eps_num == eps_of(np.float64):

@@ -52,7 +52,7 @@ def gradcheck(
         ``df`` like that for an ``f`` that is not elementwise fails.
     x : array_like or float
         The point (finite). ``f`` receives float64 copies; ``df`` a copy in
-        ``x``'s own dtype.
+        ``x``'s own dtype if that is a float dtype (float64 otherwise).
     mode : {"auto", "directional", "exhaustive"}
         ``"auto"``: exhaustive up to 100 entries, directional above.
     rtol, atol : float

@@ -2,7 +2,7 @@
 tests/test_mutants_gradcheck_model.py and tests/test_mutants_gradcheck_api.py leave: the names in
 the errors of a forward that returns junk (at x, at X, at perturbed parameters, in each mode), the
 activation diagnosis kept to parameter-free layers, which parameters the search for the faulty
-layer re-checks and with which options, ``raise_on_fail`` after a full model check, a 1-D ``X``,
+layer re-checks and with which options (rtol, mode), ``raise_on_fail`` after a full model check, a 1-D ``X``,
 the targets copied at the call, the float32 notes of a model, an integer output not judged as
 float32, and a loss returned as a 1-element array. See tests/MUTANTS.md.
 """
@@ -175,6 +175,28 @@ def test_the_layer_search_uses_the_rtol_given():
     assert result.findings == []          # at rtol=1e-2 layers[2] passes the right dx down
     result = gradcheck_model(model, X, Y, mse_loss)
     assert result.findings[0].startswith("checked alone, layers[2] (SlightlyOffDx) passes a wrong gradient down (dx)")
+
+
+class DoubleDx(Linear):
+    """dx and dW both twice too large."""
+
+    def backward(self, dout):
+        dx = super().backward(dout)
+        self.dW *= 2.0
+        return 2.0 * dx
+
+
+def test_the_layer_search_uses_the_mode_given():
+    """mode="directional": each layer is re-checked along directions too, so the cause of its wrong dx
+    is the directional one (the same ratio along each direction), not the exhaustive one."""
+    X, Y = data()
+    model = Chain(linear(3, 4), Tanh(), linear(4, 2, DoubleDx, seed=1))
+    result = gradcheck_model(model, X, Y, mse_loss, mode="directional")
+    assert result.failed == ["0.W", "0.b", "2.W"]
+    assert result.findings == [
+        "checked alone, layers[2] (DoubleDx) passes a wrong gradient down (dx): The gradient for x is too large "
+        "by a factor of 2: check the derivative of a square (d/dx x**2 = 2x) and any 1/2 in the loss (the same "
+        "ratio along each of 3 random directions through all 16 entries, so it holds for the whole tensor)."]
 
 
 def test_a_model_that_passes_has_no_findings():

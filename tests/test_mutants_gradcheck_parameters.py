@@ -7,9 +7,11 @@ layer's parameter tensors.
   parameters is named as ``layer.forward``, along directions and entry by entry; a non-contiguous
   parameter is still perturbed in place;
 * ``check_tensors``: the float32 rules (parameters stored in float32, gradients in float32), the
-  points rounded to the parameter's dtype, a missing gradient, the forward calls spent;
-* ``screen`` / ``screen_jointly``: the joint check of a large layer is float64-only and gives way
-  to the check of each tensor when a gradient cannot be used.
+  points rounded to the parameter's dtype, a missing gradient, the forward calls spent, an ``x``
+  holding NaN that forward left alone (not a modified input);
+* ``screen`` / ``screen_jointly``: the joint check of a large layer is float64-only (no forward spent
+  on it for float32 parameters), only for parameters in ``gradients()``, and gives way to the check
+  of each tensor when a gradient cannot be used.
 
 See tests/MUTANTS.md.
 """
@@ -19,7 +21,8 @@ import numpy as np
 import pytest
 
 from course import Linear, gradcheck_layer
-from course.gradcheck.parameters import screen_jointly
+from course.gradcheck.parameters import check_tensors, fast_path, phi_param, screen, screen_jointly
+from course.gradcheck.report import GradcheckResult
 
 JOINT_NOTE = "checked together with the other parameters along one random direction"
 ACCUMULATES = ("layer.gradients()[{key!r}] after a second forward(x), backward(dout) with the same x and dout "
@@ -326,6 +329,25 @@ class Float32Gradients(Linear):
         return {k: v.astype(np.float32) for k, v in super().gradients().items()}
 
 
+class CountingFloat64Forward(Float64Forward):
+    calls = 0
+
+    def forward(self, x):
+        self.calls += 1
+        return super().forward(x)
+
+
+def test_a_large_layer_with_float32_parameters_is_not_checked_jointly_and_spends_no_forward_on_it():
+    """float32 parameters with float64 gradients: the joint check is float64-only, so no forward is
+    spent on it (a joint direction through float32 points disagrees and costs 6 forwards for nothing)."""
+    layer = CountingFloat64Forward(40, 30, rng=np.random.default_rng(0), dtype=np.float32)
+    result = gradcheck_layer(layer, batch(shape=(40, 2)))
+    assert result.passed
+    assert [(c.mode, c.evaluations, c.note) for c in result.checks] == [("directional", 3, "")] * 3
+    # the warm-up, the checked forward, the accumulation check; x's evaluations; W's and b's (f0 reused)
+    assert layer.calls == 3 + 3 + 2 + 2
+
+
 def test_float32_gradients_of_a_float64_layer_get_their_note():
     result = gradcheck_layer(Float32Gradients(3, 2, rng=np.random.default_rng(0)), batch())
     assert result.passed
@@ -388,3 +410,42 @@ def test_screen_jointly_names_its_forward_forward_by_default():
         screen_jointly([("p", p, p.copy(), g @ x.T)], forward, x, g, p @ x, rng=np.random.default_rng(0),
                        rtol=1e-6, atol=1e-9)
     np.testing.assert_array_equal(p, np.ones((2, 2)))
+
+
+def _linear_tensor(x):
+    """``W @ nan_to_num(x)`` with W (2, 3) as the one parameter: (tensor tuple, joint, forward)."""
+    W = np.random.default_rng(0).normal(size=(2, 3))
+    saved = W.copy()
+
+    def forward(a):
+        return W @ np.nan_to_num(a)
+
+    g, out = np.ones((2, x.shape[1])), forward(x)
+    dW = g @ np.nan_to_num(x).T
+    tensor = ("W", W, W.dtype, dW, phi_param(forward, W, saved, x, g, "layer.forward"), out,
+              *fast_path(forward, W, saved, x, g, out, "layer.forward"))
+    return tensor, (forward, x, g, out, {"W": saved})
+
+
+def test_screen_leaves_a_parameter_that_gradients_has_no_entry_for_to_the_check_of_each_tensor():
+    """Only parameters in grads_keys are screened: with W not among them, no joint check at all
+    (whatever gradient the tuple holds), so check_tensors reports it missing."""
+    tensor, joint = _linear_tensor(batch())
+    kwargs = dict(rng=np.random.default_rng(0), rtol=None, atol=1e-9, fname="layer.forward")
+    assert screen([tensor], joint, grads_keys=set(), **kwargs) == {}
+    (W,) = screen([tensor], joint, grads_keys={"W"}, **kwargs).values()
+    assert (W.name, W.mode, W.passed, W.note) == ("W", "directional", True, JOINT_NOTE)
+
+
+def test_check_tensors_does_not_call_an_x_with_nan_that_forward_left_alone_modified():
+    """x itself is compared with what forward was given (NaN equal to NaN): a forward that reads
+    NaN as 0 and leaves x alone passes, it did not modify its input."""
+    x = batch()
+    x[1, 2] = np.nan
+    tensor, _ = _linear_tensor(x)
+    result = GradcheckResult("t")
+    (W,) = check_tensors([tensor], grads_keys={"W"}, mode="exhaustive", rng=np.random.default_rng(0), rtol=None,
+                         atol=1e-9, batch=None, result=result, owner="layer")
+    assert (W.name, W.mode, W.passed, W.diagnosis) == ("W", "exhaustive", True, None)
+    assert W.evaluations == 2 * 6 + 1
+    assert np.isnan(x[1, 2]) and result.notes == []

@@ -153,7 +153,7 @@ def test_scattered_errors_with_no_pattern_are_unknown_and_say_no_pattern_recogni
     assert not c.complete and len(c.entries) == 5
     assert c.diagnosis.name == "unknown"
     m = c.diagnosis.message
-    assert m.startswith("Bisection found the 5 wrong entries "), m
+    assert m.startswith(f"Bisection found the 5 wrong entries ({FIRST_FIVE};"), m  # not "entries found ("
     assert m.endswith(f"({FIRST_FIVE}; {MORE}); no pattern recognised."), m
     assert m.count(";") == 2 and "lie in" not in m and " is " not in m, m
 
@@ -234,8 +234,41 @@ def test_the_exact_zeros_of_a_gradient_are_looked_at_only_when_the_entries_found
     def zero(g):
         g[50:70] = 0.0
 
-    r, _ = _counted(x, zero)  # zeros found: a random direction through the non-zero entries tells where they lie
+    r, calls = _counted(x, zero)  # zeros found: a random direction through the non-zero entries tells where they lie
     assert r.checks[0].diagnosis.name == "zeros"
+    assert calls == r.evaluations  # the report's count includes that measurement (it left it out)
     assert r.checks[0].diagnosis.message.endswith(
         f"the gradient for x is 0 where the numerical value is not; all the wrong entries lie in the 30 "
         f"entries where it is exactly 0 {AGREES}.")
+
+
+def test_fewer_than_five_entries_from_an_incomplete_search_do_not_claim_bisection_stopped_there():
+    """Bisection stops at 5 entries; with 4 found and the search incomplete it missed some (here entries
+    whose errors cancel within one half): the text says so, not "bisection stops at 4"."""
+    x = _x((10,))
+
+    def df(v):
+        g = np.zeros(10, dtype=np.float32)
+        g[9] = 1.0
+        return g
+
+    r = gradcheck(lambda v: float(1e6 + 0.5 * np.sum(v[:7] ** 2) + 1.12 * v[9]), df, x, mode="directional")
+    c = r.checks[0]
+    assert not c.complete and len(c.entries) == 4
+    assert c.diagnosis.message.startswith(
+        "At the 4 wrong entries found ([0], [1], [5], [6]; bisection did not search every entry, so there may "
+        "be more), the gradient for x is 0 where the numerical value is not;"), c.diagnosis.message
+
+
+def test_a_whole_tensor_cause_needs_one_ratio_along_every_direction():
+    """Two of three projections off by the sign and one right is no whole-tensor sign (it was once read as
+    "the wrong sign at entries (0,), (2,)" of the projections, said to hold for the whole tensor)."""
+    from course.gradcheck.compare import TensorCheck
+    from course.gradcheck.scope import _whole_tensor
+
+    check = TensorCheck(name="x", shape=(5,), mode="directional", passed=False,
+                        projections=[(-1.0, 1.0, None), (2.0, 2.0, None), (-3.0, 3.0, None)])
+    args = dict(batch_size=None, rtol=1e-6, atol=1e-9, subject="The gradient for x")
+    assert _whole_tensor(check, np.arange(1.0, 6.0), **args) is None
+    check.projections = [(-1.0, 1.0, None), (-2.0, 2.0, None), (-3.0, 3.0, None)]
+    assert _whole_tensor(check, np.arange(1.0, 6.0), **args).name == "sign"

@@ -80,9 +80,11 @@ def run(probe: Probe, analytic: np.ndarray, mode: str, rng: np.random.Generator,
         check = check_exhaustive(probe, rtol=rtol, atol=atol)
     check.evaluations += 1  # f at the unperturbed point, evaluated when the probe was built
     if not check.passed:
+        before = probe.calls[0]  # the cause's own measurements (zero set, rows, columns) count as evaluations
         if check.numeric is None and probe.analytic.shape[0] == 1:
             check.diagnosis = directional_cause(probe, check, analytic, rng=rng, batch_size=batch_size,
                                                 rtol=rtol, atol=atol, what=what or f"the gradient for {probe.name}")
         else:
             check.diagnosis = name_cause(check, analytic, batch_size=batch_size, rtol=rtol, atol=atol, what=what)
+        check.evaluations += probe.calls[0] - before
     return check

@@ -64,10 +64,12 @@ def directional_cause(probe: Probe, check: TensorCheck, analytic: np.ndarray, *,
                                     f"code that writes single entries, e.g. an index that is off by one.")
     region = (_zero_set(probe, rng=rng, rtol=rtol, atol=atol) if key == "zeros" else "") or \
         _confined(probe, entries, rng=rng, rtol=rtol, atol=atol)
-    found = (f"the {len(entries)} wrong entries found ({names}; bisection stops at {len(entries)}, "
-             f"so there may be more)")
+    # bisection stops at 5 entries (run.MAX_ENTRIES; run imports this module); fewer: it missed some
+    why = (f"bisection stops at {len(entries)}" if len(entries) >= 5 else "bisection did not search every entry")
+    found = f"the {len(entries)} wrong entries {{}}({names}; {why}, so there may be more)"
     lower = subject[:1].lower() + subject[1:]
-    facts = [f"at {found}, {lower} is {on_found}" if on_found else f"bisection found {found}"]
+    facts = [f"at {found.format('found ')}, {lower} is {on_found}" if on_found
+             else f"bisection found {found.format('')}"]
     if region:
         facts.append(f"all the wrong entries lie in {region} (a random direction through every other entry "
                      f"agrees)")
@@ -89,7 +91,9 @@ def _whole_tensor(check: TensorCheck, analytic: np.ndarray, *, batch_size: int |
     k = len(a)
     scope = (f" (the same ratio along each of {k} random directions through all {analytic.size} entries, "
              f"so it holds for the whole tensor)")
-    found = diagnose(a, c, batch_size=batch_size, rtol=loose, atol=tol, what=subject)
+    # every projection counts as differing: only a fit of all of them (one ratio) may speak for the tensor
+    found = diagnose(a, c, batch_size=batch_size, rtol=loose, atol=tol, what=subject,
+                     wrong=np.ones(a.size, dtype=bool))
     if found is not None and found.name in ("sign", "factor") and a.size >= 2 and np.all(np.abs(a) > tol):
         return Diagnosis(found.name, found.message.rstrip(".").replace(" everywhere", "") + scope + ".")
     if analytic.ndim == 2 and analytic.shape[0] == analytic.shape[1] > 1:

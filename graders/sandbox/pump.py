@@ -129,11 +129,18 @@ def pump(argv: list[str], env: dict[str, str], cwd: str, limits: Limits, seconds
         if raw.wait_status is None:
             raw.wait_status = _reap(proc, raw, block=True)
         sel.close()
-        for fd in (proc.stdout.fileno(), proc.stderr.fileno(), r_fd):
+        # stdout and stderr are closed through their file objects, which own the descriptors: closing
+        # them by number as well closed each twice, and with sandboxes started from several threads the
+        # second close could hit a descriptor another thread had just opened (its start failed, EBADF)
+        for stream in (proc.stdout, proc.stderr):
             try:
-                os.close(fd)
+                stream.close()
             except OSError:
                 pass
+        try:
+            os.close(r_fd)
+        except OSError:
+            pass
         proc.stdout = proc.stderr = None
     if reader.leftover and raw.frame_error is None:
         raw.frame_error = f"the result stream ended inside a frame ({reader.leftover} bytes)"

@@ -12,6 +12,8 @@ from course.gradcheck import gradcheck, gradcheck_layer, gradcheck_model
 from course.reference.layers import Linear
 from course.reference.losses import mse_loss
 
+from layer_doubles import CountingLinear, NoneWhenWMoves
+
 ELEMENTWISE_NOTE = "df(x) has the shape of x: checked as the elementwise derivative f'(x)"
 
 
@@ -179,40 +181,17 @@ def test_an_accumulating_gradient_of_a_model_without_layers_is_named_by_its_key_
 # the joint screen of a large layer's parameters
 # ----------------------------------------------------------------------------
 
-class NoneWhenPerturbed(Linear):
-    """A forward that returns None once its parameters are perturbed away from those it was built with."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._W0 = self.W.copy()
-
-    def forward(self, x):
-        out = super().forward(x)
-        return out if np.array_equal(self.W, self._W0) else None
-
 
 def test_a_forward_returning_junk_at_perturbed_parameters_is_named_as_the_layers_forward():
     """On a layer of more than 1 000 entries the parameters are perturbed together first; a forward
     that then returns None is named as ``layer.forward``, like everywhere else in the check."""
-    layer = NoneWhenPerturbed(40, 30, rng=np.random.default_rng(0))
+    layer = NoneWhenWMoves(40, 30, rng=np.random.default_rng(0))
     with pytest.raises(TypeError, match=r"^layer\.forward: expected it to return a number or numeric array, "
                                         r"got NoneType at perturbed parameters$"):
         gradcheck_layer(layer, np.random.default_rng(1).normal(size=(40, 2)))
 
 
 JOINT_NOTE = "checked together with the other parameters along one random direction"
-
-
-class CountingLinear(Linear):
-    """A reference Linear that counts its forward calls."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.calls = 0
-
-    def forward(self, x):
-        self.calls += 1
-        return super().forward(x)
 
 
 def test_a_large_layers_parameters_pass_together_along_one_direction():

@@ -13,35 +13,14 @@ import pytest
 
 from course import MLP, GradcheckError, Linear, Tanh, gradcheck_layer, gradcheck_model, mse_loss
 
+from layer_doubles import Chain, NoneWhenWMoves, Square
+
 JUNK = "{who}: expected it to return a number or numeric array, got NoneType at {where}"
 
 
 def data():
     rng = np.random.default_rng(0)
     return rng.normal(size=(3, 4)), rng.normal(size=(2, 4))
-
-
-class Chain:
-    """A model of ``layers`` (any Layer-protocol objects) with parameter keys ``"<index>.<name>"``."""
-
-    def __init__(self, *layers):
-        self.layers = list(layers)
-
-    def forward(self, x):
-        for layer in self.layers:
-            x = layer.forward(x)
-        return x
-
-    def backward(self, dout):
-        for layer in reversed(self.layers):
-            dout = layer.backward(dout)
-        return dout
-
-    def parameters(self):
-        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.parameters().items()}
-
-    def gradients(self):
-        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.gradients().items()}
 
 
 def linear(n_in, n_out, cls=Linear, seed=0):
@@ -70,18 +49,6 @@ def test_a_model_forward_returning_junk_at_X_is_named_with_X():
     with pytest.raises(TypeError) as info:
         gradcheck_model(Chain(linear(3, 2, ReturnsNone)), X, Y, mse_loss)
     assert str(info.value) == JUNK.format(who="model.forward", where="X")
-
-
-class NoneWhenWMoves(Linear):
-    """A small layer whose forward returns None once W is perturbed."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._W0 = self.W.copy()
-
-    def forward(self, x):
-        out = super().forward(x)
-        return out if np.array_equal(self.W, self._W0) else None
 
 
 def test_a_layer_forward_returning_junk_at_perturbed_parameters_along_a_direction_is_the_layers():
@@ -217,23 +184,6 @@ def test_gradcheck_model_raises_on_a_wrong_parameter_when_asked():
         gradcheck_model(model, X, Y, mse_loss, raise_on_fail=True)
     assert info.value.result.failed == ["0.W"]
     assert str(info.value) == str(gradcheck_model(model, X, Y, mse_loss))
-
-
-class Square:
-    """A parameter-free ``x ** 2`` for any shape of x."""
-
-    def forward(self, x):
-        self.x = x
-        return x**2
-
-    def backward(self, dout):
-        return 2 * self.x * dout
-
-    def parameters(self):
-        return {}
-
-    def gradients(self):
-        return {}
 
 
 def test_a_model_of_a_1d_X_is_checked_without_a_batch_size():

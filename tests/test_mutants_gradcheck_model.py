@@ -14,6 +14,8 @@ from course.reference.layers import Linear
 from course.reference.losses import mse_loss
 from course.reference.mlp import MLP
 
+from layer_doubles import NoneWhenWMoves, Square
+
 MODIFIED = ("{who}: modified its input {arg} in place (entry (0, 0) changed from {old!r} to 0.0); a function "
             "being differentiated must leave its argument unchanged (work on a copy, e.g. {arg} = {arg}.copy(), "
             "or avoid in-place operations such as +=)")
@@ -292,23 +294,6 @@ def test_gradcheck_layer_raises_on_a_failure_when_asked():
         gradcheck_layer(TimesBatch(3, 2, rng=np.random.default_rng(0)), X, raise_on_fail=True)
 
 
-class Square:
-    """A parameter-free layer ``x ** 2`` that accepts any shape of x."""
-
-    def forward(self, x):
-        self.x = x
-        return x**2
-
-    def backward(self, dout):
-        return 2 * self.x * dout
-
-    def parameters(self):
-        return {}
-
-    def gradients(self):
-        return {}
-
-
 def test_a_layer_of_a_1d_x_is_checked_without_a_batch_size():
     result = gradcheck_layer(Square(), np.linspace(-1.0, 1.0, 5))
     assert result.passed and result.checks[0].shape == (5,)
@@ -337,18 +322,6 @@ def test_a_layer_missing_a_gradient_and_a_layer_accumulating_one_are_named_as_th
     (W,) = [c for c in result.checks if c.mode == "backward run twice"]
     assert W.diagnosis.message.startswith("layer.gradients()['W'] after a second forward(x), backward(dout) with the "
                                           "same x and dout is 2 times the first one")
-
-
-class NoneWhenWMoves(Linear):
-    """A small layer whose forward returns None once W is perturbed."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._W0 = self.W.copy()
-
-    def forward(self, x):
-        out = super().forward(x)
-        return out if np.array_equal(self.W, self._W0) else None
 
 
 def test_a_small_layers_forward_returning_junk_at_perturbed_parameters_is_named():

@@ -24,6 +24,8 @@ from course import Linear, gradcheck_layer
 from course.gradcheck.parameters import check_tensors, fast_path, phi_param, screen, screen_jointly
 from course.gradcheck.report import GradcheckResult
 
+from layer_doubles import CountingLinear
+
 JOINT_NOTE = "checked together with the other parameters along one random direction"
 ACCUMULATES = ("layer.gradients()[{key!r}] after a second forward(x), backward(dout) with the same x and dout "
                "{how}: backward adds to the gradient (e.g. dW += ...) instead of setting it (dW = ...); each "
@@ -259,16 +261,6 @@ def test_a_non_contiguous_parameter_is_perturbed_in_place_and_passes():
         ("x", "exhaustive"), ("W", "exhaustive"), ("b", "exhaustive")]
     assert result.checks[1].evaluations == 2 * 6 + 1
     np.testing.assert_array_equal(layer.W, W0)
-
-
-class CountingLinear(Linear):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.calls = 0
-
-    def forward(self, x):
-        self.calls += 1
-        return super().forward(x)
 
 
 def test_the_parameters_reuse_the_forward_already_run_at_the_unperturbed_point():

@@ -21,6 +21,8 @@ import pytest
 from course.gradcheck import gradcheck, gradcheck_layer, gradcheck_model
 from course.reference.layers import Linear
 from course.reference.losses import mse_loss
+
+from layer_doubles import Chain
 from test_mutants_gradcheck import cube, dcube
 
 F32_NOTE = "computes in float32"
@@ -223,27 +225,6 @@ class DoubledBias:
 
     def gradients(self):
         return {"b": self.db}
-
-
-class Chain:
-    def __init__(self, *layers):
-        self.layers = list(layers)
-
-    def forward(self, x):
-        for layer in self.layers:
-            x = layer.forward(x)
-        return x
-
-    def backward(self, dout):
-        for layer in reversed(self.layers):
-            dout = layer.backward(dout)
-        return dout
-
-    def parameters(self):
-        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.parameters().items()}
-
-    def gradients(self):
-        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.gradients().items()}
 
 
 def test_a_layer_after_a_zero_width_one_is_checked_alone_without_numpy_warnings():

@@ -15,9 +15,11 @@ import numpy as np
 
 from course.gradcheck.compare import Entry, Kink, Probe, TensorCheck, wrong_entry, entry_index, judge
 
-__all__ = ["check_directional", "random_direction", "directional_scale", "step_of", "DIAGNOSIS_DIRECTIONS"]
+__all__ = ["check_directional", "random_direction", "directional_scale", "step_of", "DIAGNOSIS_DIRECTIONS",
+           "MAX_ENTRIES"]
 
 DIAGNOSIS_DIRECTIONS = 3  # directions measured in all once one has failed
+MAX_ENTRIES = 5  # wrong entries bisection localises per tensor before it stops
 
 
 def check_directional(p: Probe, *, rng: np.random.Generator, directions: int, rtol: float, atol: float,

@@ -9,13 +9,13 @@ from typing import Any, Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course.gradcheck.directional import check_directional, random_direction
+from course.gradcheck.directional import MAX_ENTRIES, check_directional, random_direction
 from course.gradcheck.compare import Probe, TensorCheck
 from course.gradcheck.diagnosis import Diagnosis
 from course.gradcheck.exhaustive import check_columns
 from course.gradcheck.prepare import as_analytic, check_options, choose_rtol, computes_in_float32, eps_of
 from course.gradcheck.elementwise import as_elementwise
-from course.gradcheck.run import DIRECTIONS, MAX_ENTRIES, finish, not_run, run, use_directional
+from course.gradcheck.run import DIRECTIONS, finish, not_run, run, use_directional
 from course.gradcheck.report import GradcheckError, GradcheckResult
 from course.gradcheck.scope import entries_pattern, listed
 from course.gradcheck.numeric import InputModifiedError, as_point, call_checked, as_output
@@ -179,24 +179,26 @@ def _directional_jacobian(probe: Probe, rng: np.random.Generator, rtol: float, a
     check.shape = probe.analytic.shape
     check.evaluations += 1  # f(x) itself
     check.projections = []  # projections of u^T J do not name Jacobian patterns
+    cols, found = [], []
     if not check.passed and check.entries:
         cols = [int(np.ravel_multi_index(e.index, probe.base.shape)) if e.index else 0 for e in check.entries]
         before = probe.calls[0]
         found = check_columns(probe, cols, rtol=rtol, atol=atol)
         check.entries = found[:MAX_ENTRIES]
         check.evaluations += probe.calls[0] - before
+    if not check.passed:
         check.diagnosis = _jacobian_cause(check, sorted(set(cols)), found, probe.analytic.shape[0], atol)
-    elif not check.passed:
-        check.diagnosis = Diagnosis("unknown", f"The Jacobian of f w.r.t. {check.name} disagrees along random "
-                                               f"directions, but bisection could not localise the error (it is "
-                                               f"spread thinly over many inputs); no pattern recognised.")
     return check
 
 
 def _jacobian_cause(check: TensorCheck, cols: list[int], found: list, n_out: int, atol: float) -> Diagnosis:
     """What a failed directional Jacobian check establishes about the columns ``cols`` that bisection found
     and that were re-checked for every output (``found``: all their wrong entries); nothing is said of the
-    other columns beyond what the random combinations showed."""
+    other columns beyond what the random combinations showed. No ``cols``: bisection localised nothing."""
+    if not cols:
+        return Diagnosis("unknown", f"The Jacobian of f w.r.t. {check.name} disagrees along random directions, "
+                                    f"but bisection could not localise the error (it is spread thinly over many "
+                                    f"inputs); no pattern recognised.")
     which = f"column{'s' if len(cols) > 1 else ''} {', '.join(map(str, cols))}"
     where = f"{which} of the Jacobian of f w.r.t. {check.name}"
     if not found:

@@ -18,6 +18,7 @@ import numpy as np
 
 from course.gradcheck.diagnosis import Diagnosis, diagnose
 from course.gradcheck.compare import TensorCheck
+from course.gradcheck.directional import MAX_ENTRIES
 
 __all__ = ["GradcheckError", "GradcheckResult", "name_cause"]
 
@@ -150,7 +151,7 @@ def _failure_lines(c: TensorCheck) -> list[str]:
     else:
         found = len(c.entries)
         how = (f"random directions disagree; bisection found {found} wrong "
-               f"entr{'y' if found == 1 else 'ies'}{' and stopped' if found >= 5 else ''}"
+               f"entr{'y' if found == 1 else 'ies'}{' and stopped' if found >= MAX_ENTRIES else ''}"
                if c.localised else "random directions disagree; the error is spread too thinly to localise")
     lines = [f"  {c.name} ({shape}): WRONG ({how})"]
     for e in c.entries[:_SHOWN_ENTRIES]:

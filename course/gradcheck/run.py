@@ -14,13 +14,12 @@ import numpy as np
 from course.gradcheck.compare import Probe, TensorCheck
 from course.gradcheck.exhaustive import check_exhaustive
 from course.gradcheck.diagnosis import Diagnosis
-from course.gradcheck.directional import check_directional
+from course.gradcheck.directional import MAX_ENTRIES, check_directional
 from course.gradcheck.report import GradcheckError, GradcheckResult, name_cause
 from course.gradcheck.scope import directional_cause
 
 AUTO_EXHAUSTIVE_MAX = 100   # tensors up to this size are checked entry by entry in "auto" mode
 DIRECTIONS = 1              # random directions per tensor in directional mode (3 once one fails)
-MAX_ENTRIES = 5             # wrong entries localised per tensor
 KINK_EXHAUSTIVE_MAX = 2000  # "auto": a tensor this small whose directions met kinks is rechecked entry by entry
 
 

@@ -23,7 +23,7 @@ import numpy as np
 from course.gradcheck.compare import Entry, Probe, TensorCheck, judge
 from course.gradcheck.diagnosis import Diagnosis, diagnose
 from course.gradcheck.diagnosis.patterns import OFFSET_HINT, offset_amount
-from course.gradcheck.directional import directional_scale, random_direction, step_of
+from course.gradcheck.directional import MAX_ENTRIES, directional_scale, random_direction, step_of
 
 __all__ = ["directional_cause", "entries_pattern", "listed"]
 
@@ -64,12 +64,12 @@ def directional_cause(probe: Probe, check: TensorCheck, analytic: np.ndarray, *,
                                     f"code that writes single entries, e.g. an index that is off by one.")
     region = (_zero_set(probe, rng=rng, rtol=rtol, atol=atol) if key == "zeros" else "") or \
         _confined(probe, entries, rng=rng, rtol=rtol, atol=atol)
-    # bisection stops at 5 entries (run.MAX_ENTRIES; run imports this module); fewer: it missed some
-    why = (f"bisection stops at {len(entries)}" if len(entries) >= 5 else "bisection did not search every entry")
-    found = f"the {len(entries)} wrong entries {{}}({names}; {why}, so there may be more)"
+    n = len(entries)  # fewer than MAX_ENTRIES from an incomplete search: bisection missed some
+    why = f"bisection stops at {n}" if n >= MAX_ENTRIES else "bisection did not search every entry"
+    detail = f"({names}; {why}, so there may be more)"
     lower = subject[:1].lower() + subject[1:]
-    facts = [f"at {found.format('found ')}, {lower} is {on_found}" if on_found
-             else f"bisection found {found.format('')}"]
+    facts = [f"at the {n} wrong entries found {detail}, {lower} is {on_found}" if on_found
+             else f"bisection found the {n} wrong entries {detail}"]
     if region:
         facts.append(f"all the wrong entries lie in {region} (a random direction through every other entry "
                      f"agrees)")

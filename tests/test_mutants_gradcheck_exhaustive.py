@@ -40,7 +40,7 @@ def _unit(x: float) -> float:
 
 
 def _per_unit(values, x: float, *, near: float) -> None:
-    """``near`` is one of ``values`` (slopes at the steps h/4**k, divided by the first step's unit factor),
+    """``near`` is one of ``values`` (slopes at the steps h/4**k, each divided by its own step's unit factor),
     to the last bits; and none of ``values`` is within the unit factor's distance from 1 of another
     (so a value multiplied by the factor instead of divided is told apart)."""
     u = _unit(x)
@@ -59,7 +59,7 @@ def _central_slopes(f, x: np.ndarray, j: int, i: int = 0) -> list[float]:
         xp, xm = x.copy(), x.copy()
         xp[j] += t
         xm[j] -= t
-        out.append((np.ravel(f(xp))[i] - np.ravel(f(xm))[i]) / (2 * t) / _unit(x[j]))
+        out.append((np.ravel(f(xp))[i] - np.ravel(f(xm))[i]) / (2 * t) / ((xp[j] - xm[j]) / (2 * t)))
     return out
 
 
@@ -102,7 +102,7 @@ def test_more_than_100_wrong_entries_keeps_the_100_worst():
 
 def test_a_wrong_entry_reports_its_numeric_slope_per_unit_of_x():
     """The numeric value of an entry looked at closely is the central difference at one of the steps, divided
-    by the first step's ``(x+ - x-) / (2h)``, as the entries that passed at once are (fp - fm) / (x+ - x-)."""
+    by that step's ``(x+ - x-) / (2t)``, as the entries that passed at once are (fp - fm) / (x+ - x-)."""
     x = np.array([1000.3, 1234.5678, 0.7])
     b = np.array([3.0, -0.7, 1.9])
 
@@ -167,7 +167,7 @@ def test_a_kink_in_a_jacobian_is_named_by_output_and_input():
 
 def test_the_one_sided_slopes_of_a_kink_are_per_unit_of_x():
     """|x - x0| at x0: the one-sided slopes (f(x) - f(x-)) / t and (f(x+) - f(x)) / t at one of the steps,
-    divided by the first step's unit factor: close to -1 and 1."""
+    divided by that step's unit factor (x+ - x-) / (2t): close to -1 and 1."""
     x0 = 1000.3
 
     def f(v):
@@ -177,10 +177,11 @@ def test_the_one_sided_slopes_of_a_kink_are_per_unit_of_x():
     result, check = _exhaustive(f, lambda v: np.array([0.0, 2.0]), x)
     assert result.verdict == "passed"
     (kink,) = check.kinks
-    h, u = _step(x0), _unit(x0)
+    h = _step(x0)
     lefts, rights = [], []
     for k in range(12):
         t = h / 4.0**k
+        u = ((x0 + t) - (x0 - t)) / (2 * t)
         lefts.append((f(x) - f(x - [t, 0.0])) / t / u)
         rights.append((f(x + [t, 0.0]) - f(x)) / t / u)
     _per_unit(lefts, x0, near=kink.left)
@@ -463,3 +464,45 @@ def test_a_located_column_is_looked_at_again_where_one_output_jumps_relative_to_
         return check.evaluations
 
     assert run(1e-3) - run(0.0) == 2  # one more step (2 evaluations) for column 5
+
+
+def _levels_apart(n: int) -> np.ndarray:
+    """float32 values in [1, 1.1) whose stored points x +- h/4**k are, at every level k in 1..11, a step whose
+    length over 2 h/4**k differs by more than 1e-5 from the first level's (h = cbrt(eps32) x)."""
+    cand = (1.0 + np.arange(0, 12800) * 2.0**-17).astype(np.float32).astype(np.float64)
+    h = np.cbrt(EPS32) * cand
+
+    def unit(k):
+        t = h / 4.0**k
+        return ((cand + t).astype(np.float32).astype(np.float64) - (cand - t).astype(np.float32).astype(np.float64)) / (2 * t)
+
+    dev = np.min([np.abs(unit(k) / unit(0) - 1.0) for k in range(1, 12)], axis=0)
+    best = np.argsort(-dev, kind="stable")[:n]
+    assert dev[best].min() > 1e-5
+    return cand[best]
+
+
+def test_a_wrong_float32_entry_reports_its_numeric_value_at_the_step_that_gave_it():
+    """A wrong entry is followed to smaller steps; its reported numeric value is the slope of a later step
+    over *that* step as stored in float32 (whose length differs from the first step's by over 1e-5 of the
+    step here), so for a linear f it is the true derivative to 1e-9."""
+    w = _levels_apart(6)
+    coef = np.array([1.0, -2.0, 0.5, 4.0, -1.0, 2.0])
+
+    class OneWrong(Float32Weights):
+        def backward(self, dout):
+            out = super().backward(dout)
+            self.gw = self.gw.copy()
+            self.gw[2] *= 1.5
+            return out
+
+    layer = OneWrong(w, coef=coef)
+    result = gradcheck_layer(layer, np.ones((2, 1)), mode="exhaustive", rtol=1e-6)
+    checks = {c.name: c for c in result.checks}
+    assert result.verdict == "failed"
+    assert checks["w"].evaluations > 2 * w.size + 3  # the wrong entry was followed past the first step
+    (entry,) = checks["w"].entries
+    assert entry.index == (2,)
+    true = entry.analytic / 1.5  # the right derivative: the layer's own before it was scaled
+    assert entry.numeric == pytest.approx(true, rel=1e-9)
+    assert checks["w"].numeric[0][2] == pytest.approx(true, rel=1e-9)

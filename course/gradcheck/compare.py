@@ -205,8 +205,10 @@ class _Verdict:
     kink: np.ndarray     # (n_out,) bool
     a: np.ndarray
     c: np.ndarray        # best numeric slope
-    left: np.ndarray
+    unit: np.ndarray     # (n_out,) (d_k . v) / (2 t_k v . v) of the level that gave c: c / unit is the slope per unit of v
+    left: np.ndarray     # one-sided slopes of the last level, like c
     right: np.ndarray
+    side_unit: float     # the unit of the last level: left / side_unit is per unit of v
     error: np.ndarray    # |a - c| / scale at the level that decided (0 at a kink)
     d: np.ndarray        # x+ - x- of the first level (flat)
     rounded: np.ndarray  # (n_out,) bool: passed only thanks to the allowance for f's rounding
@@ -263,6 +265,7 @@ def judge(p: Probe, v: np.ndarray, t0: float, *, scale_of: Callable, ref: np.nda
     """
     ok = persist = rounded = blur = None
     prev_c = prev_jump = prev_r = None
+    vv = float(v.ravel() @ v.ravel())
     k = 0
     while True:
         t = t0 / 4.0**k
@@ -290,12 +293,15 @@ def judge(p: Probe, v: np.ndarray, t0: float, *, scale_of: Callable, ref: np.nda
         # relative error, with the absolute allowances expressed on the same scale (<= rtol iff it passes)
         err_k = np.abs(a - c) / np.maximum(scale + (atol + noise) / max(rtol, 1e-300), 1e-300)
         large = jump > JUMP * ref + tol
+        # the step actually taken, over the one asked for (x +- t v is rounded to what x can store)
+        unit_k = np.full(c.shape, float(d @ v.ravel()) / (2 * t * vv))
         if k == 0:
             first_a, first_d = a, d
-            ok, best, err, persist = ok_k, c, err_k, large
+            ok, best, err, persist, unit = ok_k, c, err_k, large, unit_k
             rounded, blur = ok_k & ~clean_k, blur_k
         else:
             best = np.where(ok, best, c)
+            unit = np.where(ok, unit, unit_k)
             err = np.where(ok, err, err_k)
             rounded = np.where(ok, rounded, ok_k & ~clean_k)
             blur = np.where(ok, blur, blur_k)
@@ -317,7 +323,7 @@ def judge(p: Probe, v: np.ndarray, t0: float, *, scale_of: Callable, ref: np.nda
     slack = tol + _BRACKET * jump
     in_bracket = ~ok & steady & (a >= lo - slack) & (a <= hi + slack)
     kink = (persist & (k > 1) & ok) | in_bracket
-    return _Verdict(ok=ok | in_bracket, kink=kink, a=first_a, c=best, left=left, right=right,
+    return _Verdict(ok=ok | in_bracket, kink=kink, a=first_a, c=best, unit=unit, left=left, right=right, side_unit=float(unit_k[0]) if unit_k.size else 1.0,
                     error=np.where(kink, 0.0, err), d=first_d, rounded=ok & rounded & ~kink, blur=blur)
 
 

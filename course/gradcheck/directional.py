@@ -140,7 +140,7 @@ def _bisect(p: Probe, v: np.ndarray, t0: float, *, rtol: float, atol: float, max
                 continue
             if half.size == 1:
                 k = int(half[0])
-                found.append(wrong_entry(entry_index(p, 0, k), g[k], verdict.c[0] / u[k]))  # u = +-e_k
+                found.append(wrong_entry(entry_index(p, 0, k), g[k], verdict.c[0] / verdict.unit[0] / u[k]))  # u = +-e_k
             else:
                 failing.append(half)
         stack.extend(reversed(failing))  # depth first, lower indices first

@@ -39,7 +39,8 @@ def check_exhaustive(p: Probe, *, rtol: float, atol: float) -> TensorCheck:
         rounded[:, j], blur[:, j] = verdict.rounded, verdict.blur
         for i in np.flatnonzero(verdict.kink):
             out.kinks.append(Kink(index=entry_index(p, i, j), analytic=float(p.analytic[i, j]),
-                                  left=float(verdict.left[i] / unit), right=float(verdict.right[i] / unit)))
+                                  left=float(verdict.left[i] / verdict.side_unit),
+                                  right=float(verdict.right[i] / verdict.side_unit)))
     out.numeric = numeric
     out.wrong = wrong
     out.passed = not wrong.any()
@@ -98,15 +99,15 @@ def _first_level(p: Probe, steps: np.ndarray, *, ref: np.ndarray, rtol: float,
 
 
 def _column(p: Probe, j: int, steps: np.ndarray, *, ref: np.ndarray, rtol: float, atol: float):
-    """:func:`judge` on entry ``j`` alone, and the factor that turns its slopes into per unit of ``x_j``.
+    """:func:`judge` on entry ``j`` alone, and the factors (one per output) that turn its slopes into per unit of ``x_j``.
 
-    (The step actually taken may differ from ``h_j`` by rounding.)
+    (The step actually taken may differ from the one asked for by rounding, at each level its own.)
     """
     v = np.zeros(p.analytic.shape[1])
     v[j] = 1.0
     verdict = judge(p, v.reshape(p.base.shape), float(steps[j]), scale_of=_entry_scale, ref=ref,
                     rtol=rtol, atol=atol, support=np.array([j]))
-    return verdict, verdict.d[j] / (2 * steps[j])
+    return verdict, verdict.unit
 
 
 def _entry_scale(a: np.ndarray, c: np.ndarray, d: np.ndarray, t: float) -> np.ndarray:
@@ -121,5 +122,5 @@ def check_columns(p: Probe, columns: list[int], *, rtol: float, atol: float) -> 
     for j in columns:
         verdict, unit = _column(p, j, steps, ref=ref, rtol=rtol, atol=atol)
         for i in np.flatnonzero(~verdict.ok):
-            entries.append(wrong_entry(entry_index(p, i, j), p.analytic[i, j], verdict.c[i] / unit))
+            entries.append(wrong_entry(entry_index(p, i, j), p.analytic[i, j], verdict.c[i] / unit[i]))
     return entries

@@ -1,6 +1,7 @@
 """Tests that kill the surviving mutants of course.gradcheck.run: which tensors of a layer are
 checked again entry by entry (a small failing one, for an exact report; one whose random
-directions met kinks, up to 2 000 entries), the notes that say so, the evaluations counted, and
+directions crossed more kinks than bisection separates, up to 10 000 entries, "cannot tell"
+above), the notes that say so, the evaluations counted, and
 the name of the analytic side in a Jacobian's cause. See tests/MUTANTS.md.
 
 A layer with more than 1 000 parameter and input entries in all is checked in "auto" mode along
@@ -14,8 +15,7 @@ import pytest
 from course.gradcheck import gradcheck, gradcheck_layer
 from course.reference.layers import Linear
 
-EVERY_ENTRY = "random directions met kinks, so every entry was checked"
-WEAKER = "random directions met kinks, where the check is weaker; mode='exhaustive' checks every entry"
+EVERY_ENTRY = "random directions crossed more kinks than bisection separates, so every entry was checked"
 
 
 class CountingLinear(Linear):
@@ -68,35 +68,51 @@ def assert_evaluations_counted(result, calls: int) -> None:
     assert 0 <= calls - result.evaluations <= 10, (calls, result.evaluations)
 
 
-@pytest.mark.parametrize("n_in, n_out", [(10, 100), (20, 100)])  # W of 1 000 and of exactly 2 000 entries
-def test_a_kinked_tensor_of_up_to_2000_entries_of_a_large_layer_is_checked_entry_by_entry(n_in, n_out):
-    layer, x = kinked_at_first_unit(n_in, n_out)
+def test_a_few_kinks_of_a_large_layer_are_separated_by_bisection():
+    """The first unit's pre-activation is 0: W has 10 kinked entries (row 0), b one (b[0]). Bisection
+    separates them (at most 16): each tensor stays directional, passes, and names its kinked entries."""
+    layer, x = kinked_at_first_unit(10, 100)
     KinkedLinear.calls = 0
     result = gradcheck_layer(layer, x, rng=np.random.default_rng(1))
-    assert result.passed
+    assert result.passed, result.report()
     checks = checks_by_name(result)
     for name in ("W", "b"):
-        assert checks[name].mode == "exhaustive" and checks[name].kinks
-        assert checks[name].note == EVERY_ENTRY
-        assert f"{name}: {EVERY_ENTRY}" in str(result)
+        assert checks[name].mode == "directional" and checks[name].note == ""
+        entries = {k.index for k in checks[name].kinks if k.index is not None}
+        assert entries and all(i[0] == 0 for i in entries)
+    assert "kink at W[0, " in str(result)
     assert_evaluations_counted(result, KinkedLinear.calls)
 
 
-def test_a_kinked_tensor_of_more_than_2000_entries_keeps_its_directions_and_says_the_check_is_weaker():
-    layer, x = kinked_at_first_unit(23, 87)       # W: 2 001 entries
+@pytest.mark.parametrize("n_in, n_out", [(20, 100), (23, 87)])  # W of 2 000 and 2 001 entries, 20 and 23 kinks
+def test_more_kinks_than_bisection_separates_are_checked_entry_by_entry(n_in, n_out):
+    layer, x = kinked_at_first_unit(n_in, n_out)
+    KinkedLinear.calls = 0
     result = gradcheck_layer(layer, x, rng=np.random.default_rng(1))
-    assert result.passed
+    assert result.passed, result.report()
     w = checks_by_name(result)["W"]
-    assert w.mode == "directional" and w.kinks
-    assert w.note == WEAKER
-    assert f"W: {WEAKER}" in str(result)
+    assert w.mode == "exhaustive" and len(w.kinks) == n_in
+    assert w.note == EVERY_ENTRY and f"W: {EVERY_ENTRY}" in str(result)
+    assert checks_by_name(result)["b"].mode == "directional"
+    assert_evaluations_counted(result, KinkedLinear.calls)
 
 
-def test_mode_directional_never_rechecks_a_kinked_tensor():
-    layer, x = kinked_at_first_unit(10, 100)
+def test_mode_directional_never_rechecks_a_kinked_tensor_entry_by_entry():
+    layer, x = kinked_at_first_unit(20, 100)
     result = gradcheck_layer(layer, x, mode="directional", rng=np.random.default_rng(1))
-    b = checks_by_name(result)["b"]
-    assert b.mode == "directional" and b.kinks and b.note == WEAKER
+    w = checks_by_name(result)["W"]
+    assert w.mode == "directional" and w.verdict == "cannot tell" and w.unsure_why == "kinks"
+    assert result.verdict == "cannot tell"
+
+
+@pytest.mark.parametrize("size, mode", [(10_000, "exhaustive"), (10_001, "directional")])
+def test_tensors_of_up_to_10_000_entries_with_many_kinks_are_checked_entry_by_entry(size, mode):
+    x = np.random.default_rng(5).normal(size=size)
+    x[::2] = 0.0
+    result = gradcheck(lambda v: float(np.sum(np.maximum(v, 0.0))), lambda v: (v > 0) * 1.0, x)
+    (check,) = result.checks
+    assert check.mode == mode
+    assert result.verdict == ("passed" if mode == "exhaustive" else "cannot tell"), result.report()
 
 
 def test_a_failing_tensor_of_up_to_100_entries_of_a_large_layer_gets_an_exact_report():

@@ -39,7 +39,12 @@ How it measures:
   returns float64 or a Python float); float32 analytic values are also allowed the rounding of
   the tensor's scale (a float32 derivative computed with cancellation is exact only to that);
 * kinks (relu at 0, |x| at 0, ties in max) are recognised from one-sided
-  differences and reported, not counted as errors;
+  differences and reported, not counted as errors; a random direction through
+  a kink is a weak test (``<g, v>`` need only lie between one-sided slopes that
+  sum over the kinks), so such a direction is bisected until every part passes
+  without a kink or is one entry, judged alone (up to 16 kinked entries); with
+  more kinks, ``"auto"`` mode checks a tensor of up to 10 000 entries entry by
+  entry, and a larger one is "cannot tell";
 * a layer or model runs ``forward``/``backward`` once more at the end: a gradient that is not
   the same again (``dW += ...`` with no reset) fails, named;
 * a cause is stated only on the entries it was established on (the whole tensor, the exact

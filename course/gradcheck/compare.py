@@ -184,15 +184,18 @@ class TensorCheck:
     projections: list[tuple[float, float, np.ndarray]] = field(default_factory=list)  # (a, c, w), a = <g, w>
     diagnosis: object = None
     note: str = ""
-    cannot_tell: bool = False               # no disagreement, but only thanks to f's rounding allowance
+    kinks_resolved: bool = True             # directional: the kinks its directions crossed were separated
+    cannot_tell: bool = False               # no disagreement, but only thanks to f's rounding allowance,
+    unsure_why: str = "rounding"            # or ("kinks") directions crossed more kinks than could be separated
     blur: float = 0.0                       # f's rounding allowance over the gradient's scale, where it decided
 
     @property
     def verdict(self) -> str:
         """``"failed"`` (an entry or direction disagrees), ``"cannot tell"`` or ``"passed"``.
 
-        ``passed`` is ``True`` for "cannot tell" too (nothing disagreed): "cannot tell" means the
-        rounding of ``f`` at its scale is too large for the comparison to show a wrong gradient.
+        ``passed`` is ``True`` for "cannot tell" too (no entry was found wrong): "cannot tell" means the
+        rounding of ``f`` at its scale is too large for the comparison to show a wrong gradient, or
+        (``unsure_why == "kinks"``) that random directions crossed more kinks than bisection could separate.
         """
         if not self.passed:
             return "failed"

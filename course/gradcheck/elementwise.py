@@ -35,7 +35,7 @@ def as_elementwise(check: TensorCheck, derivative: np.ndarray, *, rtol: float, a
         off = [wrong_entry((int(i), int(j)), 0.0, check.numeric[i, j]) for i, j in np.argwhere(off_mask)[:3]] or off
     out = TensorCheck(check.name, shape, check.mode, passed=check.passed, evaluations=check.evaluations,
                       max_error=check.max_error, localised=check.localised, complete=check.complete,
-                      note=check.note, cannot_tell=check.cannot_tell, blur=check.blur)
+                      note=check.note, cannot_tell=check.cannot_tell, unsure_why=check.unsure_why, blur=check.blur)
     out.kinks = [Kink(index=index(k.index[1]), analytic=k.analytic, left=k.left, right=k.right)
                  if k.index is not None and len(k.index) == 2 else k for k in check.kinks]
     if off:

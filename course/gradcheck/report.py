@@ -18,7 +18,7 @@ import numpy as np
 
 from course.gradcheck.diagnosis import Diagnosis, diagnose
 from course.gradcheck.compare import TensorCheck
-from course.gradcheck.directional import MAX_ENTRIES
+from course.gradcheck.directional import KINK_ENTRIES, MAX_ENTRIES
 
 __all__ = ["GradcheckError", "GradcheckResult", "name_cause"]
 
@@ -168,7 +168,15 @@ def _failure_lines(c: TensorCheck) -> list[str]:
 
 
 def _cannot_tell_lines(c: TensorCheck) -> list[str]:
-    """Why the check cannot tell, and what to do: ``f``'s rounding decided the comparison."""
+    """Why the check cannot tell, and what to do: ``f``'s rounding decided the comparison, or kinks did."""
+    if c.unsure_why == "kinks":
+        return [f"  {c.name} (shape {c.shape}): CANNOT TELL: random directions cross more kinks than bisection "
+                f"separates (it stops at {KINK_ENTRIES} kinked entries), and no entry was found wrong",
+                "    Along a direction through several kinks at once, the analytic slope need only lie between the "
+                "one-sided slopes, which sum over the kinks (a wrong gradient can lie there, and a valid subgradient "
+                "need not), so this check cannot decide.",
+                f"    What to do: mode='exhaustive' checks every entry ({2 * int(np.prod(c.shape))} evaluations), or "
+                "check at an x with no entry exactly on a kink (e.g. no pre-activation exactly 0 for a ReLU)."]
     if c.blur >= 1.0:
         size = (f"larger than the gradient (up to {c.blur:.2g} times its size): a wrong gradient would pass "
                 f"as well as a right one")

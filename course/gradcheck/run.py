@@ -20,13 +20,33 @@ from course.gradcheck.scope import directional_cause
 
 AUTO_EXHAUSTIVE_MAX = 100   # tensors up to this size are checked entry by entry in "auto" mode
 DIRECTIONS = 1              # random directions per tensor in directional mode (3 once one fails)
-KINK_EXHAUSTIVE_MAX = 2000  # "auto": a tensor this small whose directions met kinks is rechecked entry by entry
+KINK_EXHAUSTIVE_MAX = 10_000  # "auto": a tensor this small whose kinks bisection could not separate is checked
+                              # entry by entry (a few seconds at most); a larger one cannot tell
 
 
 def not_run(name: str, shape: tuple[int, ...], cause: str, message: str) -> TensorCheck:
     """A failed check that could not be measured (bad analytic value, mutation, ...)."""
     check = TensorCheck(name, tuple(shape), "not run", passed=False)
     check.diagnosis = Diagnosis(cause, message)
+    return check
+
+
+def settle_kinks(probe: Probe, check: TensorCheck, mode: str, *, rtol: float, atol: float) -> TensorCheck:
+    """A directional check whose directions crossed more kinks than bisection separates, and found nothing wrong.
+
+    In ``"auto"`` modes a tensor of at most ``KINK_EXHAUSTIVE_MAX`` entries is checked entry by entry;
+    otherwise, or in ``"directional"`` mode, the check cannot tell (``unsure_why = "kinks"``). Wrong
+    entries found already decide: the check has failed.
+    """
+    if check.entries:
+        return check
+    if mode in ("auto", "auto-large") and probe.base.size <= KINK_EXHAUSTIVE_MAX:
+        spent = check.evaluations
+        check = check_exhaustive(probe, rtol=rtol, atol=atol)
+        check.evaluations += spent
+        check.note = "random directions crossed more kinks than bisection separates, so every entry was checked"
+        return check
+    check.passed, check.cannot_tell, check.unsure_why = True, True, "kinks"
     return check
 
 
@@ -49,7 +69,7 @@ def auto_mode(mode: str, total: int) -> str:
 
     There, perturbing each small tensor (a bias) entry by entry would cost more than checking
     every large one along a random direction; a small tensor is checked along a direction first
-    and entry by entry only if that fails (for the report) or met kinks.
+    and entry by entry only if that fails (for the report) or crossed more kinks than bisection separates.
     """
     return "auto-large" if mode == "auto" and total > AUTO_TOTAL_EXHAUSTIVE_MAX else mode
 
@@ -60,17 +80,8 @@ def run(probe: Probe, analytic: np.ndarray, mode: str, rng: np.random.Generator,
     if use_directional(mode, probe.base.size):
         check = check_directional(probe, rng=rng, directions=DIRECTIONS, rtol=rtol, atol=atol,
                                   max_entries=MAX_ENTRIES)
-        if check.kinks and check.passed:
-            # Along a direction through a kink, <g, v> need only lie between the one-sided slopes,
-            # which sum over every kinked entry: a weak test. Check small tensors entry by entry.
-            if mode in ("auto", "auto-large") and probe.base.size <= KINK_EXHAUSTIVE_MAX:
-                spent = check.evaluations
-                check = check_exhaustive(probe, rtol=rtol, atol=atol)
-                check.evaluations += spent
-                check.note = "random directions met kinks, so every entry was checked"
-            else:
-                check.note = ("random directions met kinks, where the check is weaker; "
-                              "mode='exhaustive' checks every entry")
+        if not check.kinks_resolved:
+            check = settle_kinks(probe, check, mode, rtol=rtol, atol=atol)
         elif not check.passed and mode == "auto-large" and probe.base.size <= AUTO_EXHAUSTIVE_MAX:
             spent = check.evaluations  # a small tensor that failed: every entry, for an exact report
             check = check_exhaustive(probe, rtol=rtol, atol=atol)

@@ -170,7 +170,8 @@ def _zero_set(probe: Probe, *, rng: np.random.Generator, rtol: float, atol: floa
 
 
 def _agrees_on(probe: Probe, support: np.ndarray, *, rng: np.random.Generator, rtol: float, atol: float) -> bool:
-    """Whether a random direction through exactly ``support`` (flat indices) agrees."""
+    """Whether a random direction through exactly ``support`` (flat indices) agrees (not merely as a kink:
+    through kinks, agreement between the one-sided slopes would not show that the entries there are right)."""
     n = probe.base.size
     g = probe.analytic[0]
     u = np.zeros(n)
@@ -178,7 +179,7 @@ def _agrees_on(probe: Probe, support: np.ndarray, *, rng: np.random.Generator, r
     verdict = judge(probe, u.reshape(probe.base.shape), step_of(probe),
                     scale_of=directional_scale(float(np.linalg.norm(g)), n), ref=np.array([np.linalg.norm(g)]),
                     rtol=rtol, atol=atol, support=support)
-    return bool(verdict.ok[0])
+    return bool(verdict.ok[0] and not verdict.kink[0])
 
 
 def listed(entries: list[Entry]) -> str:

@@ -41,6 +41,22 @@ def test_a_tiny_length_scale_does_not_hide_a_wrong_derivative(seed):
     assert not r
 
 
+@pytest.mark.parametrize("scale", [1e-7, 1e-8, 1e-9])
+def test_far_tinier_length_scales_pass_and_a_zero_or_half_derivative_fails_without_a_kink(scale):
+    """Below 1e-6 the first steps see sin(x / s) as noise: one-sided slopes that jump about were taken for a
+    kink (a zero derivative passed at s = 1e-7, the right one failed at 1e-8). A kink's sides settle; these
+    do not, so the steps go on until they resolve the function."""
+    for seed in range(3):
+        x = np.random.default_rng(seed).uniform(0.1, 3.0, 5) * scale
+        f = lambda v: float(np.sum(np.sin(v / scale)))  # noqa: E731
+        true = lambda v: np.cos(v / scale) / scale  # noqa: E731
+        r = gradcheck(f, true, x)
+        assert r.verdict == "passed" and not r.checks[0].kinks, r.report()
+        for factor in (0.0, 0.5):
+            r = gradcheck(f, lambda v: factor * true(v), x)
+            assert r.verdict == "failed" and not r.checks[0].kinks, r.report()
+
+
 def test_the_smaller_steps_accept_only_converged_values():
     # a derivative wrong by 5% must fail even though some coarse step's estimate passes near it
     x = np.array([1.3e-6, 0.7e-6])

@@ -424,17 +424,39 @@ def test_a_kink_needs_a_jump_above_twice_the_tolerance():
     assert r.ok[0] and r.kink[0]
 
 
-def test_a_jump_that_halves_with_each_step_is_still_steady():
-    """``|v|**1.5`` at 0: the one-sided slopes are ``+-sqrt(t)``, the jump halves exactly when the step is divided
-    by 4, which still counts as not shrinking (a smooth function's jump shrinks by 4): a kink, with the analytic
-    slope 0 (where the central difference agrees) and with 0.05 (in the last bracket, +-1/16)."""
-    for a in (0.0, 0.05):
-        p = _probe(lambda v: abs(float(v[0])) ** 1.5, [a], [0.0])
-        r = _judge1(p, t=2.0**-4, ref=1.0)
-        assert r.ok[0] and r.kink[0], a
-        assert (r.left[0], r.right[0]) == (-(2.0**-4), 2.0**-4)
-    p = _probe(lambda v: abs(float(v[0])) ** 1.5, [0.1], [0.0])
-    assert not _judge1(p, t=2.0**-4, ref=1.0).ok[0]
+def test_sides_that_converge_to_one_value_are_no_kink():
+    """``|v|**1.5`` at 0 is differentiable (slope 0): its one-sided slopes ``+-sqrt(t)`` differ by a jump that
+    halves per step, but each side moves by half that jump per step, toward 0: no kink. The analytic slope 0
+    passes at the first step (the central difference is 0; the second step, taken for the large jump, shows the
+    sides moving: 4 evaluations), 0.05 fails once the steps are small enough."""
+    p = _probe(lambda v: abs(float(v[0])) ** 1.5, [0.0], [0.0])
+    r = _judge1(p, t=2.0**-4, ref=1.0)
+    assert r.ok[0] and not r.kink[0] and p.calls[0] == 4
+    for a in (0.05, 0.1):
+        r = _judge1(_probe(lambda v: abs(float(v[0])) ** 1.5, [a], [0.0]), t=2.0**-4, ref=1.0)
+        assert not r.ok[0] and not r.kink[0], a
+
+
+def test_a_kink_with_curved_sides_is_one_once_its_sides_settle():
+    """``|v| + v**2`` at 0: the sides ``-1 - t`` and ``1 + t`` move by ``3 t_k`` per step, more than a quarter of
+    the jump (about 2) at t = 1/4 but not from t = 1/16 on: a kink, with 0 and 0.9 between the sides, 1.2 not."""
+    f = lambda v: abs(float(v[0])) + float(v[0]) ** 2  # noqa: E731
+    for a, kink in ((0.0, True), (0.9, True), (1.2, False)):
+        r = _judge1(_probe(f, [a], [0.0]), t=0.25, ref=1.0)
+        assert bool(r.ok[0]) == kink and bool(r.kink[0]) == kink, a
+
+
+def test_one_sided_slopes_that_jump_about_are_no_kink():
+    """sin(v / s) at x = 0.3 s with s far below the step: at the first steps the one-sided slopes are chaotic
+    (they differ by as much as they change), so a wrong slope 0 between them is no kink: the steps go on
+    until they resolve the function, and the right slope cos(0.3) / s passes there."""
+    s = 1e-7
+    f = lambda v: float(np.sin(v[0] / s))  # noqa: E731
+    x = 0.3 * s
+    wrong = _judge1(_probe(f, [0.0], [x]), t=6e-6, ref=1.0 / s)  # 6e-6: the first step gradcheck takes here
+    assert not wrong.ok[0] and not wrong.kink[0]
+    right = _judge1(_probe(f, [np.cos(0.3) / s], [x]), t=6e-6, ref=1.0 / s)
+    assert right.ok[0] and not right.kink[0]
 
 
 # --------------------------------------------------------------------------- deeper steps: only converged values
@@ -499,10 +521,11 @@ def test_past_the_third_step_the_comparisons_are_inclusive_too(a_over_c4, atol_o
 
 
 def test_a_kink_found_over_the_first_three_steps_stays_one_when_another_output_needs_deeper_steps():
-    """Row 0, |v - s| + |v + s| with s = 2**-7: at 0 the slope 0 agrees and the one-sided slopes jump at the first
-    three steps (t = 1/4 to 1/64), not at the fourth (t < s): a kink all the same, decided over the first three.
-    Row 1 (v + v**5) is followed to the fifth step."""
-    s = 2.0**-7
+    """Row 0, |v - s| + |v + s| with s = 2**-9: at 0 the slope 0 agrees and the one-sided slopes (-2 + 2s/t and
+    2 - 2s/t) differ and have settled over the first three steps (t = 1/4 to 1/64); at the fourth (s/t = 1/2)
+    they move and at the fifth (t < s) they vanish: a kink all the same, decided over the first three (f is flat
+    within s of 0, which those steps cannot tell from a kink). Row 1 (v + v**5) is followed to the fifth step."""
+    s = 2.0**-9
     ev = lambda v: np.array([abs(v[0] - s) + abs(v[0] + s), v[0] + v[0] ** 5])  # noqa: E731
     J = np.array([[0.0], [1.0]])
     p = Probe(name="x", base=np.zeros(1), analytic=J, evaluate=ev, store=np.dtype(np.float64), eps_numeric=EPS64,

@@ -246,8 +246,8 @@ def judge(p: Probe, v: np.ndarray, t0: float, *, scale_of: Callable, ref: np.nda
 
     Level ``k`` uses the step ``t0 / 4**k``. A column is looked at again while
     its central difference disagrees, or while the one-sided slopes differ by
-    a large jump (``> 1e-3 * ref``) that does not shrink with the step (a kink
-    exactly at ``x``, recorded even if the central difference happens to agree).
+    a large jump (``> 1e-3 * ref``) whose sides have settled (see below): a kink
+    exactly at ``x``, recorded even if the central difference happens to agree.
 
     The first three levels accept a central difference or a Richardson
     extrapolation ``(16 c_k - c_{k-1}) / 15`` that agrees. A function whose own
@@ -259,15 +259,20 @@ def judge(p: Probe, v: np.ndarray, t0: float, *, scale_of: Callable, ref: np.nda
     agree within the tolerance), so a slope that merely passes by the analytic
     value on its way cannot vouch for it. After the last level, a column that
     still disagrees passes as a kink if its one-sided slopes differ by more
-    than the noise, that difference did not shrink with the step (a smooth
-    function's shrinks by 4 per level), and the analytic slope lies between them.
+    than the noise and have *settled*: at this level and the one before, each
+    side changed by at most a quarter of their difference (plus the tolerance).
+    A kink's sides converge to two different values; a smooth function's sides
+    move by 1.5 times their difference per level (both tend to ``f'``); those
+    of a function oscillating faster than the step (``sin(x / 1e-7)``) jump
+    about. The analytic slope must lie between the sides.
 
     A column is *rounded* when the value that passed it is within the tolerance only thanks to
     the allowance for ``f``'s rounding, ``|a - c| > atol + rtol G + noise_J`` with ``G`` the
     gradient's scale (see the module docstring): then the check cannot tell.
     """
     ok = persist = rounded = blur = None
-    prev_c = prev_jump = prev_r = None
+    prev_c = prev_r = prev_left = prev_right = None
+    was_close = True
     vv = float(v.ravel() @ v.ravel())
     k = 0
     while True:
@@ -296,6 +301,12 @@ def judge(p: Probe, v: np.ndarray, t0: float, *, scale_of: Callable, ref: np.nda
         # relative error, with the absolute allowances expressed on the same scale (<= rtol iff it passes)
         err_k = np.abs(a - c) / np.maximum(scale + (atol + noise) / max(rtol, 1e-300), 1e-300)
         large = jump > JUMP * ref + tol
+        # a kink's one-sided slopes converge; those of a function whose length scale is below the
+        # step (sin(x / 1e-7)) jump about from level to level, by as much as they differ
+        # (at this level and the one before, so that sides which agree once by chance do not count)
+        close = True if prev_left is None else (
+            (np.abs(left - prev_left) <= 0.25 * jump + tol) & (np.abs(right - prev_right) <= 0.25 * jump + tol))
+        settled, was_close = close & was_close, close
         # the step actually taken, over the one asked for (x +- t v is rounded to what x can store)
         unit_k = np.full(c.shape, float(d @ v.ravel()) / (2 * t * vv))
         if k == 0:
@@ -310,9 +321,9 @@ def judge(p: Probe, v: np.ndarray, t0: float, *, scale_of: Callable, ref: np.nda
             blur = np.where(ok, blur, blur_k)
             ok = ok | ok_k
             if k < _LEVELS:
-                persist = persist & large & (jump >= 0.5 * prev_jump)
-        steady = jump > 2 * tol if prev_jump is None else (jump > 2 * tol) & (jump >= 0.5 * prev_jump)
-        prev_c, prev_jump, prev_r = c, jump, rich
+                persist = persist & large & settled
+        steady = (jump > 2 * tol) & settled
+        prev_c, prev_r, prev_left, prev_right = c, rich, left, right
         k += 1
         if k < _LEVELS:
             if not (~ok | persist).any():

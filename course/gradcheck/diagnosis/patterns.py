@@ -107,7 +107,7 @@ def _factor(a, e, close, subject, batch_size, rtol, atol):
         return None
     if np.isclose(c, 1.0, rtol=1e-3):
         return None  # a "factor of 1": the fit only passed with the loosened tolerance; look elsewhere
-    if np.isclose(c, -1.0, rtol=max(rtol, 1e-9)):
+    if np.isclose(c, -1.0, rtol=1e-3):  # as for 1 above: within 1e-3 of -1 it is the sign alone, not "a factor of 1"
         return Diagnosis(
             "sign",
             f"{subject} has the right size but the wrong sign everywhere: look for a "

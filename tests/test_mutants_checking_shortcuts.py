@@ -421,15 +421,20 @@ def test_honest_answers_keep_no_shortcut():
     np.testing.assert_allclose(value, s * (1 - s))
 
 
-def test_a_library_frame_outside_the_course_is_skipped(tmp_path):
+def _cube_module(folder, name: str):
+    """A module ``name`` defining ``cube(x)``, loaded from its own file in ``folder``."""
     import importlib.util
 
-    lib = tmp_path / "site-packages"
-    lib.mkdir()
-    (lib / "cubes_for_shortcut_test.py").write_text("def cube(x):\n    return x * x * x\n")
-    spec = importlib.util.spec_from_file_location("cubes_for_shortcut_test", lib / "cubes_for_shortcut_test.py")
+    folder.mkdir()
+    (folder / f"{name}.py").write_text("def cube(x):\n    return x * x * x\n")
+    spec = importlib.util.spec_from_file_location(name, folder / f"{name}.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
+    return mod
+
+
+def test_a_library_frame_outside_the_course_is_skipped(tmp_path):
+    mod = _cube_module(tmp_path / "site-packages", "cubes_for_shortcut_test")
     assert shortcut_of(_central_with(mod.cube))[0] is None
 
 
@@ -439,14 +444,7 @@ def test_a_standard_library_function_is_skipped():
 
 
 def test_the_same_function_outside_a_library_is_seen(tmp_path):
-    import importlib.util
-
-    lib = tmp_path / "notes"
-    lib.mkdir()
-    (lib / "cubes_for_shortcut_test2.py").write_text("def cube(x):\n    return x * x * x\n")
-    spec = importlib.util.spec_from_file_location("cubes_for_shortcut_test2", lib / "cubes_for_shortcut_test2.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = _cube_module(tmp_path / "notes", "cubes_for_shortcut_test2")
     found = shortcut_of(_central_with(mod.cube))[0]
     assert found == "evaluates cube at points next to z (steps of 1e-05): that is differentiating numerically"
 

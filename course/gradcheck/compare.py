@@ -308,10 +308,10 @@ def judge(p: Probe, v: np.ndarray, t0: float, *, scale_of: Callable, ref: np.nda
             (np.abs(left - prev_left) <= 0.25 * jump + tol) & (np.abs(right - prev_right) <= 0.25 * jump + tol))
         settled, was_close = close & was_close, close
         # the step actually taken, over the one asked for (x +- t v is rounded to what x can store)
-        unit_k = np.full(c.shape, float(d @ v.ravel()) / (2 * t * vv))
+        unit_k = float(d @ v.ravel()) / (2 * t * vv)
         if k == 0:
             first_a, first_d = a, d
-            ok, best, err, persist, unit = ok_k, c, err_k, large, unit_k
+            ok, best, err, persist, unit = ok_k, c, err_k, large, np.full(c.shape, unit_k)
             rounded, blur = ok_k & ~clean_k, blur_k
         else:
             best = np.where(ok, best, c)
@@ -337,8 +337,8 @@ def judge(p: Probe, v: np.ndarray, t0: float, *, scale_of: Callable, ref: np.nda
     slack = tol + _BRACKET * jump
     in_bracket = ~ok & steady & (a >= lo - slack) & (a <= hi + slack)
     kink = (persist & (k > 1) & ok) | in_bracket
-    return _Verdict(ok=ok | in_bracket, kink=kink, a=first_a, c=best, unit=unit, left=left, right=right, side_unit=float(unit_k[0]) if unit_k.size else 1.0,
-                    error=np.where(kink, 0.0, err), d=first_d, rounded=ok & rounded & ~kink, blur=blur)
+    return _Verdict(ok=ok | in_bracket, kink=kink, a=first_a, c=best, unit=unit, left=left, right=right,
+                    side_unit=unit_k, error=np.where(kink, 0.0, err), d=first_d, rounded=ok & rounded & ~kink, blur=blur)
 
 
 def wrong_entry(index: tuple[int, ...], analytic: float, numeric: float) -> Entry:

@@ -15,7 +15,7 @@ import numpy as np
 
 from course.gradcheck.compare import Entry, Kink, Probe, TensorCheck, wrong_entry, entry_index, judge
 
-__all__ = ["check_directional", "random_direction", "directional_scale", "step_of", "DIAGNOSIS_DIRECTIONS",
+__all__ = ["check_directional", "flat_index", "random_direction", "directional_scale", "step_of", "DIAGNOSIS_DIRECTIONS",
            "MAX_ENTRIES", "KINK_ENTRIES"]
 
 DIAGNOSIS_DIRECTIONS = 3  # directions measured in all once one has failed
@@ -41,8 +41,8 @@ def check_directional(p: Probe, *, rng: np.random.Generator, directions: int, rt
     random direction, with those entries replaced by their numeric values,
     tells whether they explain the whole discrepancy (``complete``).
 
-    A direction through a kink (one-sided slopes that differ by a jump that does not
-    shrink with the step) is a weak test: ``<g, v>`` need only lie between the
+    A direction through a kink (one-sided slopes that differ and have settled, see
+    :func:`~course.gradcheck.compare.judge`) is a weak test: ``<g, v>`` need only lie between the
     one-sided slopes, which sum over every kinked entry (a gradient off by a factor
     2 can lie there), and with several kinks a valid subgradient need not. So a
     direction that met a kink is bisected too, splitting every part that still
@@ -91,7 +91,7 @@ def check_directional(p: Probe, *, rng: np.random.Generator, directions: int, rt
             # the kinked entries found explain the direction; one more direction without them tells
             # whether they are all the kinks there are, and whether the rest agrees
             u = random_direction(rng, n)
-            u[[int(np.ravel_multi_index(k.index, p.base.shape)) if k.index else 0 for k in search.kinks]] = 0.0
+            u[[flat_index(p, k.index) for k in search.kinks]] = 0.0
             if not u.any():  # every entry is a kink found, each judged alone
                 out.passed = True
             else:
@@ -106,7 +106,7 @@ def check_directional(p: Probe, *, rng: np.random.Generator, directions: int, rt
             # do the entries found explain everything? replace them by their numeric values and look again
             fixed = g.copy()
             for e in out.entries:
-                fixed[np.ravel_multi_index(e.index, p.base.shape) if e.index else 0] = e.numeric
+                fixed[flat_index(p, e.index)] = e.numeric
             u = random_direction(rng, n).reshape(p.base.shape)
             again = judge(replace(p, analytic=fixed[None, :], _abs=None), u, t0, scale_of=scale, ref=ref,
                            rtol=rtol, atol=atol)
@@ -114,6 +114,11 @@ def check_directional(p: Probe, *, rng: np.random.Generator, directions: int, rt
     out.cannot_tell = out.cannot_tell and out.passed
     out.evaluations = p.calls[0] - start
     return out
+
+
+def flat_index(p: Probe, index: tuple[int, ...]) -> int:
+    """The flat position of the tensor index ``index`` (``()`` for a 0-d tensor)."""
+    return int(np.ravel_multi_index(index, p.base.shape)) if index else 0
 
 
 def step_of(p: Probe) -> float:

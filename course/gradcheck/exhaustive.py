@@ -32,8 +32,8 @@ def check_exhaustive(p: Probe, *, rtol: float, atol: float) -> TensorCheck:
     wrong = np.zeros((n_out, n), dtype=bool)
     out = TensorCheck(p.name, p.base.shape, "exhaustive")
     for j in closer:
-        verdict, unit = _column(p, j, steps, ref=ref, rtol=rtol, atol=atol)
-        numeric[:, j] = np.where(verdict.kink, p.analytic[:, j], verdict.c / unit)
+        verdict = _column(p, j, steps, ref=ref, rtol=rtol, atol=atol)
+        numeric[:, j] = np.where(verdict.kink, p.analytic[:, j], verdict.c / verdict.unit)
         wrong[:, j] = ~verdict.ok
         errors[:, j] = verdict.error
         rounded[:, j], blur[:, j] = verdict.rounded, verdict.blur
@@ -99,15 +99,13 @@ def _first_level(p: Probe, steps: np.ndarray, *, ref: np.ndarray, rtol: float,
 
 
 def _column(p: Probe, j: int, steps: np.ndarray, *, ref: np.ndarray, rtol: float, atol: float):
-    """:func:`judge` on entry ``j`` alone, and the factors (one per output) that turn its slopes into per unit of ``x_j``.
-
-    (The step actually taken may differ from the one asked for by rounding, at each level its own.)
-    """
+    """:func:`judge` on entry ``j`` alone (its ``unit``, one per output, turns the slopes into per unit of
+    ``x_j``: the step actually taken may differ from the one asked for by rounding, at each level its own)."""
     v = np.zeros(p.analytic.shape[1])
     v[j] = 1.0
     verdict = judge(p, v.reshape(p.base.shape), float(steps[j]), scale_of=_entry_scale, ref=ref,
                     rtol=rtol, atol=atol, support=np.array([j]))
-    return verdict, verdict.unit
+    return verdict
 
 
 def _entry_scale(a: np.ndarray, c: np.ndarray, d: np.ndarray, t: float) -> np.ndarray:
@@ -120,7 +118,7 @@ def check_columns(p: Probe, columns: list[int], *, rtol: float, atol: float) -> 
     ref = np.abs(p.analytic).max(axis=1)
     entries = []
     for j in columns:
-        verdict, unit = _column(p, j, steps, ref=ref, rtol=rtol, atol=atol)
+        verdict = _column(p, j, steps, ref=ref, rtol=rtol, atol=atol)
         for i in np.flatnonzero(~verdict.ok):
-            entries.append(wrong_entry(entry_index(p, i, j), p.analytic[i, j], verdict.c[i] / unit[i]))
+            entries.append(wrong_entry(entry_index(p, i, j), p.analytic[i, j], verdict.c[i] / verdict.unit[i]))
     return entries

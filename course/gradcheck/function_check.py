@@ -10,7 +10,7 @@ from typing import Any, Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course.gradcheck.directional import MAX_ENTRIES, check_directional, random_direction
+from course.gradcheck.directional import MAX_ENTRIES, check_directional, flat_index, random_direction
 from course.gradcheck.compare import Probe, TensorCheck
 from course.gradcheck.diagnosis import Diagnosis
 from course.gradcheck.exhaustive import check_columns
@@ -186,7 +186,7 @@ def _directional_jacobian(probe: Probe, rng: np.random.Generator, rtol: float, a
     check.projections = []  # projections of u^T J do not name Jacobian patterns
     cols, found = [], []
     if not check.passed and check.entries:
-        cols = [int(np.ravel_multi_index(e.index, probe.base.shape)) if e.index else 0 for e in check.entries]
+        cols = [flat_index(probe, e.index) for e in check.entries]
         before = probe.calls[0]
         found = check_columns(probe, cols, rtol=rtol, atol=atol)
         check.entries = found[:MAX_ENTRIES]

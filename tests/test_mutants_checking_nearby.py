@@ -128,6 +128,32 @@ def test_a_one_sided_step_of_twice_a_round_size_is_not_round_by_itself():
     assert verdicts([3.7, 3.7 + 2e-7]) == [None, None]
 
 
+def test_an_entry_and_the_entry_times_one_plus_a_round_relative_step_is_a_difference():
+    """x_i and x_i (1 + 1e-6): a one-sided step of 1e-6 relative to |x_i|, above 1 and below it."""
+    assert last([3.7, 3.7 * (1 + 1e-6)]) == (
+        "evaluates f at x0[0] and x0[0] + 4e-06: that is differentiating numerically")
+    small = np.array([0.0026485, 5.0])
+    assert last([0.0026485, 0.0026485 * (1 + 1e-6)], inputs=(small,)) is not None
+    assert verdicts([0.0026485, 0.0026485 * (1 + 3.3e-6)], inputs=(small,)) == [None, None]   # not round
+
+
+@pytest.mark.parametrize("h", [1e-2, 1e-4, 1e-7])
+def test_a_plus_minus_pair_around_an_entry_that_is_exactly_zero(h):
+    """0 is also -0, 2·0 and -2·0: 0 + h and 0 - h are one entry's pair, named as the entry of x."""
+    assert last([h, -h], inputs=(np.array([0.0, 5.0]),)) == (
+        f"evaluates f at x0[0] ± {h:.0e}: that is differentiating numerically")
+
+
+def test_a_plus_minus_pair_around_a_value_two_entries_share():
+    """x[0] = x[2]: the pair around either is one entry's pair (the first of them is named)."""
+    assert last([0.5 + 1e-6, 0.5 - 1e-6], inputs=(np.array([0.5, 2.0, 0.5]),)) == (
+        "evaluates f at x0[0] ± 1e-06: that is differentiating numerically")
+
+
+def test_a_zero_entry_and_a_point_beyond_tau_are_no_difference():
+    assert verdicts([0.0, 0.02, -0.02], inputs=(np.array([0.0, 5.0]),)) == [None, None, None]
+
+
 # -- entry after entry with the same step -----------------------------------------------------
 
 def test_a_loop_of_forward_differences_is_seen_with_the_step_in_the_report():

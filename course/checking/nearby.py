@@ -9,7 +9,8 @@ input ``x`` when, for a sign ``s`` in ``±1, ±2`` (``np.exp(-(z + h))`` evaluat
 
 Arrays are compared whole (``a`` of ``x``'s shape, reshaped, or a stack of copies of ``x``);
 a float is compared with every entry (loops over entries), an exact match with some entry
-counting as an evaluation *at* that entry. A finite difference needs the same function at two
+counting as an evaluation *at* that entry (entries of one value, such as a ``0`` that is also
+``-0``, ``2·0`` and ``-2·0``, are one entry). A finite difference needs the same function at two
 nearby points, so one perturbed evaluation is never enough. A *step* is a perturbation whose
 nonzero entries have one size (absolute, or relative to ``|x_i|``, ``max(1, |x_i|)`` or
 ``1 + |x_i|``, each counted only up to ``TAU``: ``0.9 x`` is no step), or a multiple of one of the inputs (``z + h g``, a directional difference); it
@@ -19,7 +20,7 @@ is *round* when that size is one a person or a numeric code picks (``r·10⁻ᵏ
 - (a ± pair, any step) ``f`` was evaluated at ``x + Δ`` and ``x − Δ`` next to an input: arrays
   (``x ± h``, ``x ± h e_i``, or any small ``Δ``) or one entry ``x_i ± d``;
 - (a round step) ``f`` was evaluated next to an input at two different points, one of them a
-  round step away (``x`` and ``x + 1e-7``, per entry too), or at a whole stack of points next to
+  round step away (``x`` and ``x + 1e-7``, per entry too: ``x_i`` and ``x_i (1 + 1e-6)``), or at a whole stack of points next to
   it at once (``x + h I``, ``[x - h, x, x + h]``), or next to two different entries with the same
   round step (a loop of forward differences);
 - (points derived from the inputs, such as ``z`` recovered from ``s = σ(z)``) ``f`` was evaluated
@@ -270,6 +271,9 @@ class Evidence:
         j = int(np.searchsorted(vals, a))
         near = [k for k in (j - 1, j) if 0 <= k < vals.size]
         k = min(near, key=lambda k: abs(vals[k] - a))
+        # equal entries (x_i = 0 is also -x_i, 2x_i, -2x_i; repeated values) are one entry: the
+        # first in sorted order, so that x_i + d and x_i - d meet at the same one
+        k = int(np.searchsorted(vals, vals[k], side="left"))
         val = float(vals[k])
         d = a - val
         scale = max(1.0, abs(val))
@@ -287,14 +291,14 @@ class Evidence:
             return f"evaluates {name} at {what} ± {abs(d):.0e}: that is differentiating numerically"
         if any(e != d for e in at):
             for step in (e for e in at + [d] if e):
-                if _round(abs(step), scale, doubled=False):
+                if any(_round(size, scale, doubled=False) for size in _sizes(step, val, scale)):
                     return (f"evaluates {name} at {what} and {what} + {step:.0e}: that is differentiating "
                             f"numerically")
         at.append(d)
         if not d:
             return None
         steps = self._steps.setdefault((key, i, si), {})
-        mine = (abs(d), abs(d) / scale)
+        mine = _sizes(d, val, scale)
         for other, sizes in steps.items():
             if other != flat and any(_close(m, o, scale) and _round(m, scale, doubled=False)
                                      for m in mine for o in sizes):
@@ -302,6 +306,14 @@ class Evidence:
                         f"step {abs(d):.0e}: that is differentiating numerically")
         steps.setdefault(flat, []).extend(mine)
         return None
+
+
+def _sizes(d: float, val: float, scale: float) -> tuple[float, ...]:
+    """The sizes a step ``d`` from an entry ``val`` (``scale = max(1, |val|)``) can have: ``|d|``, and
+    ``|d| / scale`` and ``|d| / |val|`` up to ``1e-3`` (``x_i (1 + 1e-6)`` is a step of ``1e-6``
+    relative to ``x_i``; ``199`` next to ``200`` is a program's ``x - 1``, not a step of ``5e-3``)."""
+    relative = (abs(d) / scale,) + ((abs(d) / abs(val),) if val else ())
+    return (abs(d),) + tuple(r for r in relative if r <= 1e-3)
 
 
 def _what(label: str, s: float) -> str:

@@ -15,6 +15,7 @@ import pytest
 
 from course import gradcheck
 from course.gradcheck import GradcheckError
+from course.gradcheck.directional import random_direction
 
 EPS32 = float(np.finfo(np.float32).eps)
 H = float(np.cbrt(np.finfo(np.float64).eps))  # the first step of an entry with |x| <= 1
@@ -291,6 +292,36 @@ def test_a_wrong_jacobian_of_a_0d_x_has_its_column_checked_entry_by_entry():
     assert (check.mode, check.shape, check.passed) == ("directional", (3, 1), False)
     assert [e.index for e in check.entries] == [(1, 0)]
     assert check.entries[0].analytic == 2.5 and check.entries[0].numeric == pytest.approx(2.0, rel=1e-6)
+
+
+def test_a_jacobian_error_bisection_cannot_localise_is_said_to_be_spread_thinly():
+    """Every column off by 0.7 of one entry's tolerance in u^T J, with the signs of the first direction.
+
+    J (3, 4096) is scalarised with a random u; the error is w sign(v)^T with u^T w = 1, so u^T J is off
+    by the same amount as in the gradient case of test_mutants_gradcheck_scope: no half of the inputs
+    fails alone, and the diagnosis names no column."""
+    n, m, rtol = 4096, 3, 1e-3
+    x = np.random.default_rng(0).uniform(0.5, 1.5, size=n)
+
+    def f(v):
+        return np.array([np.sum(v**3), np.sum(np.sin(v)), np.sum(v**2)])
+
+    def jac(v):
+        return np.stack([3 * v**2, np.cos(v), 2 * v])
+
+    rng = np.random.default_rng(11)
+    u = random_direction(rng, m)     # the Jacobian check's first draw; its scalarised check goes on with rng
+    v = gradcheck(lambda a: float(u @ f(a)), lambda a: u @ jac(a), x, mode="directional", rtol=rtol,
+                  rng=rng).checks[0].projections[0][2]
+    delta = 0.7 * rtol * np.linalg.norm(u @ jac(x)) / np.sqrt(n)
+    wrong = np.outer(u / (u @ u), delta * np.sign(v))
+    result = gradcheck(f, lambda a: jac(a) + wrong, x, mode="directional", rtol=rtol, rng=np.random.default_rng(11))
+    check = result.checks[0]
+    assert not result and check.entries == []
+    assert check.diagnosis.name == "unknown"
+    assert check.diagnosis.message == (
+        "The Jacobian of f w.r.t. x disagrees along random directions, but bisection could not localise the "
+        "error (it is spread thinly over many inputs); no pattern recognised.")
 
 
 def test_a_jacobian_checked_along_a_direction_keeps_no_projections():

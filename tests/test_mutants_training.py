@@ -98,6 +98,24 @@ def test_minibatch_with_labels_and_cross_entropy_matches_the_loop():
     _assert_same(h, model, expected, twin)
 
 
+def test_minibatch_with_labels_and_a_loss_of_ones_own_matches_the_loop():
+    """A loss that is not the reference's gets the 1-d labels themselves, batch by batch (no one-hot)."""
+    rng = np.random.default_rng(4)
+    X, y = _data(rng, 11, k=3, labels=True)
+    seen = []
+
+    def own_loss(z, labels):
+        seen.append(labels.shape)
+        return softmax_cross_entropy(z, labels)
+
+    model = MLP([3, 5, 3], activation="relu", rng=np.random.default_rng(2))
+    twin = copy.deepcopy(model)
+    h = train_minibatch(model, X, y, loss=own_loss, lr=0.5, epochs=2, batch_size=4, rng=np.random.default_rng(9))
+    assert seen == [(4,), (4,), (3,)] * 2
+    expected = _by_hand_minibatch(twin, X, y, softmax_cross_entropy, 0.5, 2, 4, np.random.default_rng(9), True)
+    _assert_same(h, model, expected, twin)
+
+
 @pytest.mark.parametrize("T", [1, 5])
 def test_per_sample_matches_a_loop_written_from_its_docstring(T):
     rng = np.random.default_rng(T)

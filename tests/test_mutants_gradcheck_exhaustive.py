@@ -459,6 +459,7 @@ def test_a_located_column_is_looked_at_again_where_one_output_jumps_relative_to_
         result = gradcheck(f, df, x, mode="directional")
         (check,) = result.checks
         assert check.mode == "directional" and not check.passed and check.entries == []
+        assert check.diagnosis.name == "unknown"
         assert check.diagnosis.message == ("Bisection pointed at column 5 of the Jacobian of f w.r.t. x, but every "
                                            "entry there agrees when checked one by one; no pattern recognised.")
         return check.evaluations

@@ -324,6 +324,28 @@ def test_a_jacobian_error_bisection_cannot_localise_is_said_to_be_spread_thinly(
         "error (it is spread thinly over many inputs); no pattern recognised.")
 
 
+_A = np.arange(24.0).reshape(3, 8) / 10 + 1
+
+
+@pytest.mark.parametrize("wrong, where", [([(1, 2)], "column 2"), ([(1, 2), (0, 5)], "columns 2, 5")])
+def test_the_columns_bisection_found_in_a_jacobian_are_named_singular_and_plural(wrong, where):
+    """One wrong column is "column 2", two are "columns 2, 5"; every entry of them is re-checked."""
+    def df(v):
+        jac = _A.copy()
+        for index, factor in zip(wrong, (2.0, -1.0)):   # no common factor: no pattern
+            jac[index] *= factor
+        return jac
+
+    check = gradcheck(lambda v: _A @ v, df, np.linspace(-1, 1, 8), mode="directional").checks[0]
+    assert sorted(e.index for e in check.entries) == sorted(wrong)
+    n = len(wrong)
+    assert check.diagnosis.message == (
+        f"In {where} of the Jacobian of f w.r.t. x (the inputs bisection found, each re-checked for every "
+        f"output), {n} of {3 * n} entries {'is' if n == 1 else 'are'} wrong ({', '.join(str(list(i)) for i in wrong)}); "
+        f"no pattern recognised (bisection searched every input, so the other columns agree in a random "
+        f"combination of the outputs).")
+
+
 def test_a_jacobian_checked_along_a_direction_keeps_no_projections():
     """The projections measured are of u^T J, a scalarised function: they describe no Jacobian pattern."""
     for wrong in (2.0, 2.5):

@@ -346,6 +346,28 @@ def test_the_columns_bisection_found_in_a_jacobian_are_named_singular_and_plural
         f"combination of the outputs).")
 
 
+_B = np.arange(80.0).reshape(2, 40) / 10 + 1
+
+
+@pytest.mark.parametrize("wrong, listed", [
+    ([(0, 0), (1, 0), (0, 1), (1, 1), (0, 2)], " ([0, 0], [1, 0], [0, 1], [1, 1], [0, 2])"),
+    ([(0, 0), (1, 0), (0, 1), (1, 1), (0, 2), (1, 2)], ""),
+], ids=["MAX_ENTRIES wrong: listed", "one more: counted only"])
+def test_the_wrong_entries_of_the_found_columns_are_listed_up_to_max_entries(wrong, listed):
+    """The Jacobian's message lists up to MAX_ENTRIES (5) wrong entries of the columns bisection found."""
+    def df(v):
+        jac = _B.copy()
+        for index in wrong:
+            jac[index] *= 2.0 if index[0] == 0 else -1.0
+        return jac
+
+    check = gradcheck(lambda v: _B @ v, df, np.linspace(-1, 1, 40), mode="directional").checks[0]
+    n = len(wrong)
+    assert check.diagnosis.message.startswith(
+        f"In columns 0, 1, 2 of the Jacobian of f w.r.t. x (the inputs bisection found, each re-checked for every "
+        f"output), {n} of 6 entries are wrong{listed}; ")
+
+
 def test_a_jacobian_checked_along_a_direction_keeps_no_projections():
     """The projections measured are of u^T J, a scalarised function: they describe no Jacobian pattern."""
     for wrong in (2.0, 2.5):

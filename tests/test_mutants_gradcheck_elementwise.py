@@ -265,3 +265,14 @@ def test_the_words_of_a_complete_search_agree_with_the_number_of_entries():
     assert c.diagnosis.message == (
         "The derivative df(x) has the wrong sign at entries [1, 2], [6, 9] and is correct elsewhere (bisection "
         "searched every entry): look for a stray minus in the code that computes them.")
+
+
+def test_an_elementwise_derivative_through_many_kinks_cannot_tell_and_keeps_why():
+    """ReLU's derivative at an x with 100 entries exactly 0, in directional mode: the elementwise check
+    is "cannot tell" for the reason of the Jacobian's check (kinks), and the report says so."""
+    x = np.random.default_rng(0).uniform(-1, 1, size=400)
+    x[::4] = 0.0
+    result = gradcheck(lambda v: np.maximum(v, 0), lambda v: (v > 0).astype(float), x, mode="directional")
+    check = result.checks[0]
+    assert (check.shape, check.cannot_tell, check.unsure_why) == ((400,), True, "kinks")
+    assert "random directions cross more kinks than bisection separates" in str(result)

@@ -353,3 +353,21 @@ def test_one_entry_off_by_a_hair_is_no_factor_of_1():
     diagnosis = gradcheck(lambda v: np.sum(v**2), df, x).checks[0].diagnosis
     assert "factor of 1" not in str(diagnosis)
     assert str(diagnosis) == "The gradient for x is correct except entry (2,)."
+
+
+def test_the_kink_cannot_tell_report_in_full():
+    """A gradient through more kinks than bisection separates, in directional mode: the three lines in full
+    (what happened, why the check cannot decide, what to do with the evaluations mode='exhaustive' costs)."""
+    x = np.random.default_rng(0).uniform(-1, 1, size=300)
+    x[::4] = 0.0
+    result = gradcheck(lambda v: float(np.sum(np.maximum(v, 0))), lambda v: (v > 0).astype(float), x,
+                       mode="directional")
+    assert result.checks[0].unsure_why == "kinks"
+    assert str(result).splitlines()[1:] == [
+        "  x (shape (300,)): CANNOT TELL: random directions cross more kinks than bisection separates (it stops "
+        "at 16 kinked entries), and no entry was found wrong",
+        "    Along a direction through several kinks at once, the analytic slope need only lie between the "
+        "one-sided slopes, which sum over the kinks (a wrong gradient can lie there, and a valid subgradient need "
+        "not), so this check cannot decide.",
+        "    What to do: mode='exhaustive' checks every entry (600 evaluations), or check at an x with no entry "
+        "exactly on a kink (e.g. no pre-activation exactly 0 for a ReLU)."]

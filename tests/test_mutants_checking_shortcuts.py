@@ -629,3 +629,159 @@ def test_two_different_functions_either_side_of_an_input_are_not_a_difference():
 def test_a_difference_of_exactly_the_allowance_is_the_same_step():
     assert same_step(1e6, 1e6 + 1.0, 0.0)          # |a - b| == 1e-6 * |a| exactly
     assert not same_step(1e6, 1e6 + 1.0 + 2 ** -32 * 1e6, 0.0)
+
+
+# ============================================================================ what a frame's arguments are
+def test_a_generators_locals_are_not_its_arguments():
+    """Only a function's parameters are evaluation points: a generator resumed with locals ``z ± h``
+    bound (the profiler sees every resume as a call) is not differencing when nothing is evaluated there."""
+    def points(z):
+        p = z + H
+        yield p
+        p = z - H
+        yield p
+
+    def answer(z):
+        list(points(z))
+        return 1 - np.tanh(z) ** 2
+
+    found, value = shortcut_of(answer)
+    assert found is None
+    np.testing.assert_allclose(value, 1 - np.tanh(Z) ** 2)
+
+
+def test_two_different_python_functions_either_side_of_an_input_are_not_a_difference():
+    """Evaluations are told apart by function: ``f(z + h)`` and ``g(z - h)`` of two functions is no ± pair."""
+    def f(x):
+        return x ** 3
+
+    def g(x):
+        return x ** 3
+
+    def answer(z):
+        return 0 * (f(z + H) + g(z - H)) + 3 * z ** 2
+
+    found, value = shortcut_of(answer)
+    assert found is None
+    np.testing.assert_allclose(value, 3 * Z ** 2)
+
+
+def test_a_code_object_keeps_the_kind_of_its_first_frame():
+    """A code object is classified once, at its first frame: the same code run later as a function
+    of another module (``types.FunctionType`` with other globals) keeps that kind."""
+    import types
+
+    space = {"__name__": "learner_cache"}
+    exec("def helper(x):\n    return x * 2.0\n", space)
+    mine = space["helper"]
+    as_torch = types.FunctionType(mine.__code__, {"__name__": "torch"})
+    assert shortcut_of(lambda z: mine(z) + as_torch(z))[0] is None
+    fresh = types.FunctionType(compile("def helper(x):\n    return x * 2.0\n", "<t>", "exec").co_consts[0],
+                               {"__name__": "torch"})
+    assert shortcut_of(lambda z: fresh(z))[0] == "uses PyTorch, whose autograd differentiates for you"
+
+
+# ============================================================================ where library code lives
+def test_a_library_frame_in_dist_packages_is_skipped(tmp_path):
+    """Debian's ``dist-packages`` is a library folder like ``site-packages``: its functions are not evaluations."""
+    mod = _cube_module(tmp_path / "dist-packages", "cubes_for_shortcut_test3")
+    assert shortcut_of(_central_with(mod.cube))[0] is None
+
+
+def test_a_frozen_standard_library_function_is_skipped():
+    """Frozen modules (``<frozen importlib._bootstrap>``) are the standard library: their frames are skipped."""
+    import importlib._bootstrap as bootstrap
+
+    assert bootstrap._object_name.__code__.co_filename.startswith("<frozen")
+
+    def answer(z):
+        bootstrap._object_name(z + H)
+        bootstrap._object_name(z - H)
+        return 1 - np.tanh(z) ** 2
+
+    assert shortcut_of(answer)[0] is None
+
+
+# ============================================================================ unwatched and the busy detector
+def test_a_numeric_helper_run_unwatched_is_not_a_shortcut():
+    """Inside :func:`unwatched` (trusted checker code) even ``np.gradient`` and a library frame are unseen."""
+    torch_helper = _in_module("torch")
+
+    def answer(z):
+        with unwatched():
+            np.gradient(z)
+            torch_helper(z)
+        return 1 - np.tanh(z) ** 2
+
+    assert shortcut_of(answer)[0] is None
+
+
+# ============================================================================ the stand-ins
+def test_a_watched_numpy_function_keeps_its_keyword_arguments():
+    """``np.exp(-z, out=buf)`` through the stand-in still writes ``buf``: keywords are passed on."""
+    def answer(z):
+        buf = np.zeros_like(z)
+        np.exp(-z, out=buf)
+        s = 1 / (1 + buf)
+        return s * (1 - s)
+
+    found, value = shortcut_of(answer)
+    assert found is None
+    s = 1 / (1 + np.exp(-Z))
+    np.testing.assert_allclose(value, s * (1 - s))
+
+
+class builtin_function_or_method:   # noqa: N801 - a callable whose type has the C functions' name
+    """A handed-over callable taken for a C function (by its type's name) that has no ``__name__``."""
+
+    def __call__(self, x):
+        return np.sin(x)
+
+
+def test_a_handed_over_c_callable_without_a_name_is_called_f():
+    """A C-like callable with no ``__name__`` is wrapped and named ``f`` in the message."""
+    def answer(g, z):
+        return (g(z + H) - g(z - H)) / (2 * H)
+
+    g = builtin_function_or_method()
+    assert not hasattr(g, "__name__")
+    found, _ = shortcut_of(answer, (g, Z))
+    assert found == "evaluates f at points next to z (steps of 1e-05): that is differentiating numerically"
+
+
+# ============================================================================ checker code stays marked, alone
+def test_a_function_made_after_a_marked_one_is_gone_is_still_seen():
+    """:func:`checker_code` keeps the marked code alive, so a later function whose code could take the
+    freed memory (the same id) is not taken for checker code."""
+    import gc
+    import types
+
+    space = {"__name__": "code_reuse"}
+
+    def make(n):
+        return [types.FunctionType(compile("def f(x):\n    return x ** 3\n", "<answer>", "exec").co_consts[0],
+                                   space) for _ in range(n)]
+
+    fresh = []
+    for _ in range(4):
+        marked = [checker_code(f) for f in make(20)]
+        del marked
+        gc.collect()
+        fresh += make(20)               # made at once, while the marked ones' memory is free
+    found = [shortcut_of(_central_with(f))[0] for f in fresh]
+    assert all(f == "evaluates f at points next to z (steps of 1e-05): that is differentiating numerically"
+               for f in found)
+
+
+def test_the_detectors_own_numpy_calls_are_not_the_learners():
+    """Judging an evaluation, the detector calls ``np.maximum`` itself (step sizes relative to
+    ``max(1, |x|)``); those calls are not recorded as the learner's, so one evaluation of
+    ``np.maximum`` at ``z + h`` alone (no second point) is no difference."""
+    def answer(z):
+        return np.maximum(z + H, 0.0) * 0 + 1.0
+
+    found, value = shortcut_of(answer)
+    assert found is None
+    np.testing.assert_allclose(value, np.ones(3))
+    assert shortcut_of(lambda z: np.maximum(z, 0.0) + np.maximum(z + H, 0.0))[0] == (
+        "evaluates np.maximum at points next to z (steps of 1e-05): that is differentiating numerically")

@@ -392,6 +392,28 @@ def test_a_c_function_handed_over_is_watched(f, name):
     assert found is not None and found.startswith(f"evaluates {name} at ") and found.endswith("numerically")
 
 
+def test_a_handed_over_c_function_called_with_keyword_arguments_is_watched():
+    """``g(x=z + h)``: the points given by keyword are evaluation points as positional ones are."""
+    def answer(g, z):
+        return (g(x=z + H) - g(x=z - H)) / (2 * H)
+
+    found, _ = shortcut_of(answer, (np.sinc, Z))
+    assert found is not None and found.startswith("evaluates sinc at points next to z")
+
+
+def test_an_out_buffer_is_no_evaluation_point():
+    """``np.exp(a, out=buf)`` twice, with ``buf`` holding ``z`` and then ``z + 1e-7``: only ``a`` is a point."""
+    def answer(z):
+        buf = z.copy()
+        np.exp(-z, out=buf)
+        buf = z + 1e-7
+        np.exp(-z, out=buf)
+        return buf
+
+    found, _ = shortcut_of(answer)
+    assert found is None
+
+
 def test_a_handed_over_c_function_as_a_keyword_is_watched():
     def answer(z, g=None):
         return (g(z + H) - g(z - H)) / (2 * H)

@@ -316,7 +316,9 @@ class _Watched:
         self._original, self._name, self._detector = original, name, detector
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        self._detector.record(id(self._original), self._name, args)
+        # keyword arguments are evaluation points too (g(x=z + h)); an ``out=`` buffer is not
+        points = args + tuple(v for k, v in kwargs.items() if k != "out") if kwargs else args
+        self._detector.record(id(self._original), self._name, points)
         return self._original(*args, **kwargs)
 
     def __getattr__(self, attr: str) -> Any:       # np.exp.nin, f.__name__, ...

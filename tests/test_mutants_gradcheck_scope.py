@@ -242,6 +242,20 @@ def test_the_exact_zeros_of_a_gradient_are_looked_at_only_when_the_entries_found
         f"entries where it is exactly 0 {AGREES}.")
 
 
+def test_exact_zeros_elsewhere_cost_no_evaluation_when_the_entries_found_are_not_zeros():
+    """The same sign flip, with and without exact (right) zeros in g: the same evaluations, the same cause."""
+    x = np.random.default_rng(1).uniform(0.5, 1.5, size=200)
+
+    def flip(g):
+        g[50:70] *= -1
+
+    r_plain, _ = _counted(x, flip)
+    x[:10] = 0.0
+    r_zeros, _ = _counted(x, flip)
+    assert r_zeros.checks[0].diagnosis.name == r_plain.checks[0].diagnosis.name == "sign"
+    assert r_zeros.evaluations == r_plain.evaluations
+
+
 def test_fewer_than_five_entries_from_an_incomplete_search_do_not_claim_bisection_stopped_there():
     """Bisection stops at 5 entries; with 4 found and the search incomplete it missed some (here entries
     whose errors cancel within one half): the text says so, not "bisection stops at 4"."""

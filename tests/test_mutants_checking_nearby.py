@@ -1,12 +1,16 @@
-"""The evidence rules of course.checking.nearby.Evidence: scalar and complex evaluations.
+"""The evidence rules of course.checking.nearby.Evidence: scalar, array and complex evaluations.
 
 Guards the parts of :class:`~course.checking.nearby.Evidence` that read single floats (``_scalar``:
 ± pairs at one entry, a round step from an entry, the same round step at entry after entry;
-``_scalar_pair`` and ``_is_entry``: points derived from the inputs, the last sixteen remembered)
+``_scalar_pair`` and ``_is_entry``: points derived from the inputs, the last sixteen remembered),
+arrays (``_array``: which input and sign, reshaped copies and stacks, the TAU and rounding bounds;
+``_array_pair``: derived arrays, eight remembered; ``_along_an_input``: directional steps)
 and complex arguments (the complex-step trick), through the public ``Evidence.add`` verdict and
 its report text. tests/MUTANTS.md lists the mutants these tests were written against.
 """
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pytest
@@ -115,6 +119,11 @@ def test_rounding_either_side_of_a_large_entry_is_the_entry_itself():
     assert verdicts([up, down], inputs=(np.array([300.0, 1.0]),)) == [None, None]
 
 
+def test_rounding_either_side_of_an_entry_below_one_is_the_entry_itself():
+    """Within 8 eps · max(1, |x_i|) of an entry, the bound included, a float is the entry itself: no ± pair."""
+    assert verdicts([0.5 + 2.0 ** -49, 0.5 - 2.0 ** -49], inputs=(np.array([0.5, 5.0]),)) == [None, None]
+
+
 def test_an_entry_and_a_point_one_unit_away_are_no_difference():
     assert verdicts([200.0, 199.0], inputs=(np.array([200.0, 1.0]),)) == [None, None]
 
@@ -135,6 +144,18 @@ def test_an_entry_and_the_entry_times_one_plus_a_round_relative_step_is_a_differ
     small = np.array([0.0026485, 5.0])
     assert last([0.0026485, 0.0026485 * (1 + 1e-6)], inputs=(small,)) is not None
     assert verdicts([0.0026485, 0.0026485 * (1 + 3.3e-6)], inputs=(small,)) == [None, None]   # not round
+
+
+def test_an_entry_and_a_relative_step_of_exactly_one_in_a_thousand_is_a_difference():
+    """A relative step counts up to 1e-3 included: 3.250247 is 3.247 (1 + 1e-3) exactly (as floats),
+    although its absolute step 3.247e-3 is not round."""
+    assert last([3.247, 3.250247], inputs=(np.array([3.247, -1.2]),)) == (
+        "evaluates f at x0[0] and x0[0] + 3e-03: that is differentiating numerically")
+
+
+def test_a_step_that_is_round_only_when_multiplied_by_the_entry_is_no_difference():
+    """A relative step divides by |x_i|: 3.7 and 3.7 + 1e-6 / 3.7 are no round step apart."""
+    assert verdicts([3.7, 3.7 + 1e-6 / 3.7]) == [None, None]
 
 
 @pytest.mark.parametrize("h", [1e-2, 1e-4, 1e-7])
@@ -165,6 +186,13 @@ def test_a_loop_of_forward_differences_is_seen_with_the_step_in_the_report():
 def test_a_loop_with_a_relative_step_is_seen():
     report = last([3.7 * (1 + 1e-6), -1.2 * (1 + 1e-6)])
     assert report is not None and "entry after entry of x0" in report
+
+
+def test_a_loop_with_a_relative_step_at_entries_below_one_is_seen():
+    """Below 1 a relative step is relative to |x_i|: 0.3 (1 + 1e-6) and 0.7 (1 + 1e-6) are one step."""
+    report = last([0.3 * (1 + 1e-6), 0.7 * (1 + 1e-6)], inputs=(np.array([0.3, 0.7]),))
+    assert report == ("evaluates f next to entry after entry of x0 with the same step 7e-07: that is "
+                      "differentiating numerically")
 
 
 def test_entries_of_different_inputs_are_not_one_loop():
@@ -202,6 +230,12 @@ def test_the_last_sixteen_derived_points_are_remembered():
     assert last([42.123] + others + [42.123 + 1e-7]) is None
 
 
+def test_derived_points_a_relative_step_above_tau_apart_are_no_difference():
+    """A relative step above TAU is no perturbation: 0.3 and 0.3 (1 + 2^-6) (a doubled 2^-7 relative
+    to 0.3, an absolute 4.7e-3 that is not round) are no difference."""
+    assert verdicts([0.3, 0.3046875]) == [None, None]
+
+
 def test_derived_points_more_than_tau_apart_are_no_difference():
     assert verdicts([0.3, 0.3 + 2.0 ** -6]) == [None, None]
 
@@ -231,3 +265,220 @@ def test_a_step_along_an_input_after_an_input_of_another_size():
 
 def test_a_step_that_is_not_along_any_input_and_has_no_one_size_is_no_difference():
     assert verdicts([Z, Z + np.array([3.1e-7, 1.7e-6])], inputs=(Z, G)) == [None, None]
+
+
+def test_a_step_along_an_input_with_a_sideways_part_of_exactly_same_its_length():
+    """A difference counts as along an input while its part across it is at most SAME (1e-3) of its
+    length, that bound included: z + 2^-20 z with a sideways entry of exactly 1e-3 of the step."""
+    z = np.array([1.0, 0.0])
+    sideways = float.fromhex("0x1.0624e5c620fffp-30")   # norm([0, y]) == 1e-3 * norm([2^-20, y]) exactly
+    report = last([z, np.array([1.0 + 2.0 ** -20, sideways])], inputs=(z,), names=("z",))
+    assert report == "evaluates f at points next to z (steps of 1e-06): that is differentiating numerically"
+
+
+# -- arrays: which input, which sign, which shape ---------------------------------------------
+
+def test_a_plus_minus_pair_at_twice_an_entry_names_it():
+    """A pair around 2·x_i (``f(2 * (x + h))``) names the entry as 2·x."""
+    assert last([7.4 + 1e-7, 7.4 - 1e-7]) == "evaluates f at 2·x0[0] ± 1e-07: that is differentiating numerically"
+
+
+def test_a_round_step_next_to_minus_the_input_is_read_against_minus_the_input():
+    """-x and -x + 1e-7 are a step next to -x (sign -1 is tried after +1 misses), not two derived points."""
+    assert last([-X, -X + 1e-7]) == (
+        "evaluates f at points next to -x0 (steps of 1e-07): that is differentiating numerically")
+
+
+def test_a_round_absolute_step_next_to_a_large_input_array():
+    """The bound is TAU times the input's scale: x and x + 1e-3 next to an input of size 300."""
+    big = np.array([300.0, 1.0])
+    assert last([big, big + 1e-3], inputs=(big,)) == (
+        "evaluates f at points next to x0 (steps of 1e-03): that is differentiating numerically")
+
+
+def test_a_step_of_exactly_tau_from_an_input_array_is_a_perturbation():
+    """0 < max |a - x| <= TAU: a point exactly TAU (scale 1) from the input, after the input, is a step."""
+    x = np.array([0.0, 0.25])
+    assert last([x, np.array([0.01, 0.25])], inputs=(x,)) == (
+        "evaluates f at points next to x0 (steps of 1e-02): that is differentiating numerically")
+
+
+@pytest.mark.parametrize("x, up, down", [
+    (np.array([0.5, 0.25]), np.array([0.5 + 2.0 ** -49, 0.25]), np.array([0.5 - 2.0 ** -49, 0.25])),
+    (np.array([300.0, 1.0]), np.array([np.nextafter(300.0, 400.0), 1.0]), np.array([np.nextafter(300.0, 200.0), 1.0])),
+], ids=["8 eps at scale 1", "one ulp at scale 300"])
+def test_rounding_either_side_of_an_input_array_is_the_input_itself(x, up, down):
+    """Differences up to 8 eps times the input's scale (the bound included) are rounding, not a ± pair."""
+    assert verdicts([up, down], inputs=(x,)) == [None, None]
+
+
+def test_a_plus_minus_pair_with_one_point_in_extended_precision():
+    """Points are compared as float64: x + Δ as float64 and x − Δ as np.longdouble are a ± pair."""
+    delta = np.array([3.7e-6, 3.7e-6])
+    report = last([X + delta, (X - delta).astype(np.longdouble)])
+    assert report == "evaluates f at points next to x0 (steps of 4e-06): that is differentiating numerically"
+
+
+def test_a_plus_minus_pair_on_a_reshaped_copy_of_the_input():
+    """An array of the input's size but another shape is compared reshaped: x + Δ, then (x − Δ) as a row."""
+    delta = np.array([3.1e-7, 1.7e-6])                 # no one size, along no input
+    report = last([X + delta, (X - delta).reshape(1, 2)])
+    assert report == ("evaluates f at x0 + Δ and x0 − Δ (a difference along a direction): that is "
+                      "differentiating numerically")
+
+
+@pytest.mark.parametrize("other", [np.zeros((2, 3, 2)), np.zeros(5)], ids=["broadcasts larger", "does not broadcast"])
+def test_a_stack_is_read_against_a_later_input_after_one_it_does_not_stack(other):
+    """[x - h, x, x + h] is a stack of x even when an earlier input's shape does not fit the stack."""
+    stack = np.stack([X - 1e-6, X, X + 1e-6])
+    report = last([stack], inputs=(other, X))
+    assert report is not None and "many points next to x1 at once" in report
+
+
+def test_evaluations_of_two_functions_next_to_one_input_are_not_combined():
+    """f at x and g at x + 1e-7, or f at x + Δ and g at x − Δ: no one function was differenced."""
+    assert verdicts([X, X + 1e-7], keys=["f", "g"]) == [None, None]
+    delta = np.array([3.1e-7, 1.7e-6])
+    assert verdicts([X + delta, X - delta], keys=["f", "g"]) == [None, None]
+
+
+def test_a_stack_of_exact_copies_of_the_input_twice_is_no_evidence():
+    """np.tile(x) is x itself, in a batch: evaluating it twice is no difference (no ± pair of zero steps)."""
+    assert verdicts([np.tile(X, (3, 1)), np.tile(X, (3, 1))]) == [None, None]
+
+
+def test_a_stack_of_exact_copies_is_remembered_as_a_point():
+    """A stack of copies of x is remembered among the derived points: a stack 2^-7 from it, read against
+    an earlier input it is next to (without a round step), is two points a small step apart."""
+    x = np.array([0.5, 0.25])
+    w = x + 0.015                                       # x + 2^-7 is next to w, x itself is not
+    report = last([np.tile(x, (3, 1)), np.tile(x + 2.0 ** -7, (3, 1))], inputs=(w, x))
+    assert report == ("evaluates f at two points a small step apart (largest difference 8e-03): that is "
+                      "differentiating numerically")
+
+
+# -- arrays derived from the inputs ----------------------------------------------------------
+
+P = np.array([42.125, -17.5])                         # next to no input (nor to -x, 2x, -2x)
+
+
+def test_two_derived_arrays_a_round_step_apart():
+    """Two arrays next to no input, 1e-7 apart everywhere, are a difference (with its size in the report)."""
+    assert last([P, P + 1e-7]) == (
+        "evaluates f at two points a small step apart (largest difference 1e-07): that is "
+        "differentiating numerically")
+
+
+def test_derived_arrays_of_two_functions_are_no_difference():
+    """The memory of derived arrays is per function: f at p and g at p + 1e-7 are no difference."""
+    assert verdicts([P, P + 1e-7], keys=["f", "g"]) == [None, None]
+
+
+def test_derived_arrays_more_than_tau_apart_are_no_difference():
+    """Below scale 1 the bound is TAU itself: arrays 2^-6 (a doubled round step) apart are no step."""
+    p = np.array([0.3, 0.5])
+    assert verdicts([p, p + 2.0 ** -6]) == [None, None]
+
+
+def test_derived_arrays_exactly_tau_apart_near_zero():
+    """0 < max |a - old| <= TAU · max(1, max |old|), the bound included."""
+    assert last([np.array([0.0, 0.5]), np.array([0.01, 0.5])]) is not None
+
+
+def test_derived_arrays_a_round_absolute_step_apart_at_a_large_scale():
+    """The bound grows with the point: 1e-3 apart at size 150 is a step."""
+    p = np.array([150.0, 151.5])
+    assert last([p, p + 1e-3]) is not None
+
+
+def test_a_derived_array_given_in_extended_precision_is_read_as_a_float():
+    """Two evaluations that differ only below float64 rounding (2^20 + 2^-37 as np.longdouble) are one point."""
+    p = np.array([2.0 ** 20, 2.0 ** 20])
+    moved = p.astype(np.longdouble) + np.longdouble(2.0 ** -36) * G.astype(np.longdouble)
+    assert moved[0] != p[0]                            # the extended value does differ
+    assert verdicts([p, moved], inputs=(Z, G)) == [None, None]
+
+
+def test_of_nine_distinct_derived_arrays_eight_are_remembered():
+    """The memory of derived arrays holds eight: of nine far-apart points, exactly eight are seen again."""
+    points = [np.array([50.0 + 1.37 * k, 60.0 + 2.1 * k]) for k in range(9)]
+    seen = [last(points + [p + 1e-7]) is not None for p in points]
+    assert sum(seen) == 8
+
+
+def test_repeated_evaluations_at_one_derived_array_take_one_place_in_memory():
+    """Eight evaluations at one point fill one place: a ninth point is still remembered."""
+    q = np.array([70.0, 80.5])
+    assert last([P] * 8 + [q, q + 1e-7]) is not None
+
+
+def test_non_finite_arrays_do_not_push_derived_points_out_of_memory():
+    """Arrays with nan or inf are explained (nothing to compare) and are not remembered."""
+    bad = [np.array([np.nan, float(k)]) for k in range(8)]
+    assert last(bad + [P, P + 1e-7]) is not None
+
+
+# -- derived floats at the boundaries ------------------------------------------------------------
+
+def test_derived_points_a_relative_step_of_exactly_tau_apart():
+    """A relative step counts up to TAU included: 0.3025 and 0.305525 differ by exactly 1 % of 0.3025
+    (a doubled 5e-3) although 0.003025 itself is no round step."""
+    assert last([0.3025, 0.305525]) == (
+        "evaluates f at 0.3025 and at 0.305525, a step of 3e-03 apart: that is differentiating numerically")
+
+
+@pytest.mark.parametrize("offset, remembered", [(2.0 ** -49, True), (2.0 ** -48, False)],
+                         ids=["8 eps: the entry", "16 eps: a derived point"])
+def test_points_within_rounding_of_an_entry_are_not_derived_points(offset, remembered):
+    """A float within 8 eps · max(1, |a|) of an entry (bound included) is that entry and is not remembered;
+    one just beyond is a derived point, and sixteen of them push an older one out of memory."""
+    inputs = (np.array([0.5, 5.0]),)
+    report = last([42.123] + [0.5 + offset] * 16 + [42.123 + 1e-7], inputs=inputs)
+    assert (report is not None) == remembered
+
+
+def test_an_input_of_zeros_is_no_direction_and_raises_no_warning():
+    """An all-zero input has no direction to step along: a point next to it is read without 0 / 0."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert verdicts([np.array([1e-7, 3e-7])], inputs=(np.zeros(2),)) == [None]
+
+
+def test_perturbations_that_mirror_each_other_only_roughly_are_no_plus_minus_pair():
+    """x + Δ and x − Δ' pair only when Δ' = Δ up to SAME (1e-3) times the size, absolutely: a mismatch
+    of 3.02e-9 in steps of size 3e-6 is just beyond it."""
+    x = np.zeros(2)
+    first, second = np.array([1e-6, 3e-6]), np.array([-1e-6, -3e-6 + 3.02e-9])
+    assert verdicts([first, second], inputs=(x,)) == [None, None]
+
+
+def test_of_nine_irregular_perturbations_eight_are_remembered():
+    """The memory of perturbations without one size holds eight: of nine, the mirror x − Δ of exactly
+    eight is seen as a ± pair."""
+    deltas = [np.array([1e-7 * (k + 1.3), 1.7e-6 * (k + 1) ** 1.5]) for k in range(9)]
+    seen = [last([X + d for d in deltas] + [X - delta]) is not None for delta in deltas]
+    assert sum(seen) == 8
+
+
+@pytest.mark.parametrize("x, noise", [(np.array([0.5, 0.25]), 2.0 ** -49), (np.array([300.0, 1.0]), 2.0 ** -52)],
+                         ids=["8 eps at scale 1", "one ulp at scale 300"])
+def test_entries_moved_by_rounding_only_have_no_sign_in_a_stack(x, noise):
+    """A stack of x + h e_0 (h not round, one-sided) whose other entry is off by rounding (up to
+    8 eps · scale, included) the other way is no stack of points on both sides of x."""
+    row = np.array([x[0] + 3.7e-6, x[1] - noise])
+    assert verdicts([np.stack([row, row])], inputs=(x,)) == [None]
+
+
+def test_a_stack_on_both_sides_of_the_input_with_a_step_that_is_not_round():
+    """[x - h, x, x + h] with h = 3.7e-6 (not round) is many points next to x at once (signs on both sides)."""
+    report = last([np.stack([X - 3.7e-6, X, X + 3.7e-6])])
+    assert report == ("evaluates f at many points next to x0 at once (steps of 4e-06): that is "
+                      "differentiating numerically")
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0], ids=["above", "below"])
+def test_a_stack_moved_to_one_side_in_one_entry_by_a_step_that_is_not_round_is_no_evidence(sign):
+    """A stack of x ± h e_0 (one side only, h = 3.7e-6 not round, the other entry exact) is no difference."""
+    x = np.array([0.5, 0.25])
+    row = x + sign * np.array([3.7e-6, 0.0])
+    assert verdicts([np.stack([row, row])], inputs=(x,)) == [None]

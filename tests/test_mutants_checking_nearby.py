@@ -482,3 +482,18 @@ def test_a_stack_moved_to_one_side_in_one_entry_by_a_step_that_is_not_round_is_n
     x = np.array([0.5, 0.25])
     row = x + sign * np.array([3.7e-6, 0.0])
     assert verdicts([np.stack([row, row])], inputs=(x,)) == [None]
+
+
+def test_a_plus_minus_pair_along_one_coordinate_with_a_step_that_is_not_round():
+    """x + h e_0 and x - h e_0 with h = 3.7e-6 (round in no sense at x_0 = 0.5): the unmoved entry's sign
+    is 0 on both sides (not -0.0 on one), so the two perturbations mirror each other."""
+    x = np.array([0.5, 0.25])
+    e0 = np.array([3.7e-6, 0.0])
+    assert last([x + e0, x - e0], inputs=(x,)) == (
+        "evaluates f at points next to x0 (steps of 4e-06): that is differentiating numerically")
+
+
+def test_the_last_eight_derived_arrays_are_remembered():
+    """Nine derived arrays, then a round step from the ninth: still seen (the last eight are kept)."""
+    pts = [np.array([40.0 + k, 50.0 + 2 * k]) for k in range(9)]
+    assert last(pts + [pts[-1] + 1e-7]) is not None

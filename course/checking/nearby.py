@@ -166,8 +166,8 @@ class Evidence:
                                for o in others):
                             return (f"evaluates {name} at {_what(label, s)} + Δ and {_what(label, s)} − Δ "
                                     f"(a difference along a direction): that is differentiating numerically"), False
-                        if len(others) < 8:
-                            others.append(d.copy())
+                        others.append(d.copy())
+                        del others[:-8]                   # the last eight
                         seen.add(("irregular", d.tobytes()[:64]))
                     else:
                         signs = np.sign(np.where(np.abs(d) > _EXACT * scale, d, 0.0))
@@ -175,7 +175,9 @@ class Evidence:
                         if stacked and (round_ or (signs > 0).any() and (signs < 0).any()):
                             return (f"evaluates {name} at many points next to {_what(label, s)} at once "
                                     f"(steps of {step:.0e}): that is differentiating numerically"), False
-                        mirror = ("step", (-signs).tobytes(), f"{step:.4g}")
+                        # 0.0 - signs: an unmoved entry's mirrored sign is 0.0, not -0.0 (whose bytes differ),
+                        # so x + h e_i and x - h e_i mirror each other
+                        mirror = ("step", (0.0 - signs).tobytes(), f"{step:.4g}")
                         if mirror in seen or (round_ and len(seen) >= 1 and not stacked):
                             return (f"evaluates {name} at points next to {_what(label, s)} (steps of {step:.0e}): "
                                     f"that is differentiating numerically"), False
@@ -223,8 +225,9 @@ class Evidence:
             if any(_round(z, scale) for z in sizes):
                 return (f"evaluates {name} at two points a small step apart (largest difference "
                         f"{size:.0e}): that is differentiating numerically")
-        if len(history) < 8 and not any(np.array_equal(a, old) for old in history):
+        if not any(np.array_equal(a, old) for old in history):
             history.append(a.copy())
+            del history[:-8]                              # the last eight
         return None
 
     def _scalar_pair(self, key: Any, name: str, a: float) -> str | None:

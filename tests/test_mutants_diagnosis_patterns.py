@@ -353,6 +353,16 @@ def test_mask_zero_is_judged_by_atol():
     assert name(diagnose(a, e, atol=0.001, rtol=0)) != "mask"
 
 
+def test_an_expected_zero_is_judged_by_atol_too():
+    """Expected entries of 0.005 are zero under atol = 0.01: an answer non-zero there is a missing mask."""
+    e = np.array([1.0, 0.005, 2.0, 0.005, 3.0, 0.005, 4.0, 0.005])
+    a = e.copy()
+    a[[1, 3, 5, 7]] = 1.0
+    d = diagnose(a, e, atol=0.01, rtol=0)
+    assert d.name == "mask" and "non-zero at 4 of 8 entries where it should be 0" in d.message
+    assert name(diagnose(a, e, atol=1e-4, rtol=0)) != "mask"
+
+
 def test_mask_not_for_a_single_entry():
     assert name(diagnose(np.array([[5.0]]), np.array([[0.0]]))) != "mask"
 

@@ -497,3 +497,43 @@ def test_the_last_eight_derived_arrays_are_remembered():
     """Nine derived arrays, then a round step from the ninth: still seen (the last eight are kept)."""
     pts = [np.array([40.0 + k, 50.0 + 2 * k]) for k in range(9)]
     assert last(pts + [pts[-1] + 1e-7]) is not None
+
+
+# -- which arguments are inputs (Evidence.__init__ and _collect) ---------------------------------
+
+def _evidence(args, kwargs=None, names=()):
+    return Evidence(tuple(args), dict(kwargs or {}), names)
+
+
+def test_the_arrays_of_a_tuple_argument_are_inputs_named_by_position():
+    ev = _evidence([(np.array([0.5, 2.0]), np.array([5.0, 9.0]))], names=("params",))
+    assert ev.add("f", "f", (5.0 + 1e-6,)) is None
+    assert ev.add("f", "f", (5.0 - 1e-6,)) == "evaluates f at params[1][0] ± 1e-06: that is differentiating numerically"
+
+
+def test_a_keyword_argument_is_an_input_named_by_its_keyword():
+    ev = _evidence([], {"w": np.array([0.5, 2.0])})
+    ev.add("f", "f", (2.0 + 1e-6,))
+    assert ev.add("f", "f", (2.0 - 1e-6,)) == "evaluates f at w[1] ± 1e-06: that is differentiating numerically"
+
+
+def test_the_arrays_of_a_tuple_keyword_argument_are_inputs():
+    ev = _evidence([], {"p": (np.array([0.5, 2.0]),)})
+    ev.add("f", "f", (2.0 + 1e-6,))
+    assert ev.add("f", "f", (2.0 - 1e-6,)) == "evaluates f at p[0][1] ± 1e-06: that is differentiating numerically"
+
+
+def test_a_one_entry_array_is_an_input_and_an_empty_one_is_none():
+    ev = _evidence([np.array([0.75]), np.array([], dtype=float)])
+    assert [label for label, _ in ev.inputs] == ["argument 1"]
+    ev.add("f", "f", (0.75 + 1e-6,))
+    assert ev.add("f", "f", (0.75 - 1e-6,)) is not None
+
+
+def test_a_perturbation_is_at_most_tau_times_max_one_and_the_inputs_largest_entry():
+    """x = [0.5, 1.0]: x ± 0.015 is more than TAU·1 away (no pair); x = [300, 1]: x ± 1 is within TAU·300."""
+    small = np.array([0.5, 1.0])
+    assert verdicts([small + 0.015, small - 0.015], inputs=(small,)) == [None, None]
+    assert last([small + 0.009, small - 0.009], inputs=(small,)) is not None
+    large = np.array([300.0, 1.0])
+    assert last([large + 1.0, large - 1.0], inputs=(large,)) is not None

@@ -537,3 +537,42 @@ def test_a_perturbation_is_at_most_tau_times_max_one_and_the_inputs_largest_entr
     assert last([small + 0.009, small - 0.009], inputs=(small,)) is not None
     large = np.array([300.0, 1.0])
     assert last([large + 1.0, large - 1.0], inputs=(large,)) is not None
+
+
+# -- array points next to an input: mirrors, round steps, what is remembered ----------------------
+
+XA = np.array([0.5, 0.25])
+
+
+def test_an_array_plus_minus_pair_with_a_step_round_in_no_sense_is_seen_by_its_mirror():
+    d = np.array([3.7e-6, 3.7e-6])
+    assert last([XA + d, XA - d], inputs=(XA,)) == (
+        "evaluates f at points next to x0 (steps of 4e-06): that is differentiating numerically")
+
+
+def test_a_round_step_after_another_step_of_the_input_is_a_difference():
+    """x + 3.7e-6 (no round size) and then x + 1e-7: the second is a round step next to x, after one other."""
+    assert verdicts([XA + 3.7e-6, XA + 1e-7], inputs=(XA,)) == [
+        None, "evaluates f at points next to x0 (steps of 1e-07): that is differentiating numerically"]
+    assert last([XA + 1e-7, XA + 2.5e-7], inputs=(XA,)) is not None
+
+
+def test_the_input_and_a_round_step_from_it_name_the_input():
+    assert verdicts([XA.copy(), XA + 1e-7], inputs=(XA,)) == [
+        None, "evaluates f at points next to x0 (steps of 1e-07): that is differentiating numerically"]
+
+
+def test_points_next_to_an_input_are_also_remembered_as_derived_points():
+    """x + 3.7e-6 and x + 3.8e-6: neither is a round step from x, but they are 1e-7 apart."""
+    assert verdicts([XA + 3.7e-6, XA + 3.8e-6], inputs=(XA,))[-1] is not None
+
+
+def test_evaluations_at_the_input_itself_take_no_place_among_derived_points():
+    """Eight derived arrays, x itself, then a round step from the first derived one: still remembered."""
+    derived = [np.array([40.0 + k, 50.0 + 3 * k]) for k in range(8)]
+    assert last(derived + [XA.copy(), derived[0] + 1e-7], inputs=(XA,)) is not None
+
+
+def test_a_round_step_from_the_input_and_then_the_input_itself_name_the_input():
+    assert verdicts([XA + 1e-7, XA.copy()], inputs=(XA,)) == [
+        None, "evaluates f at points next to x0 (steps of 1e-07): that is differentiating numerically"]
